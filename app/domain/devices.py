@@ -1,0 +1,137 @@
+"""Value types for CPL entries and pre-notified / inventory device records.
+
+These are plain frozen dataclasses so the UI, CLI and rules receive detached data,
+never live database rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from app.domain.ids import DeviceId
+from app.domain.smets import Generation, classify_generation
+
+
+class DeviceType(str, Enum):
+    ESME = "ESME"
+    GSME = "GSME"
+    CHF = "CHF"
+    GPF = "GPF"
+    PPMID = "PPMID"
+    IHD = "IHD"
+    CAD = "CAD"
+    HCALCS = "HCALCS"
+    SAPC = "SAPC"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def duis_allowed(self) -> bool:
+        """DUIS ``DeviceType`` has no SAPC: such a device may be on the CPL but never in a request."""
+        return self is not DeviceType.SAPC
+
+
+class CplStatus(str, Enum):
+    ACTIVE = "Active"
+    CANCELLED = "Cancelled"
+    EXPIRED = "Expired"
+    WITHDRAWN = "Withdrawn"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def norm_hex(text: str | None) -> str:
+    """Normalise a manufacturer/model/hardware/firmware string for comparison."""
+    return (text or "").strip().upper()
+
+
+@dataclass(frozen=True, slots=True)
+class CplEntry:
+    device_type: DeviceType
+    manufacturer_id: str
+    model_id: str
+    firmware_version: str
+    hardware_version: str = ""
+    smets_generation: Generation | None = None
+    smets_chts_version: str = ""
+    gbcs_version: str = ""
+    status: CplStatus = CplStatus.ACTIVE
+    manufacturer_name: str = ""
+    image_hash: str = ""
+    date_added: str = ""
+    source_line: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def generation(self) -> Generation | None:
+        return classify_generation(explicit=self.smets_generation, version_text=self.smets_chts_version)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "device_type": self.device_type.value,
+            "manufacturer_id": self.manufacturer_id,
+            "manufacturer_name": self.manufacturer_name,
+            "model_id": self.model_id,
+            "hardware_version": self.hardware_version,
+            "firmware_version": self.firmware_version,
+            "smets_generation": self.generation.value if self.generation else None,
+            "smets_chts_version": self.smets_chts_version,
+            "gbcs_version": self.gbcs_version,
+            "status": self.status.value,
+            "image_hash": self.image_hash,
+            "date_added": self.date_added,
+        }
+
+
+class RecordSource(str, Enum):
+    JOB_PACK = "jobpack"
+    INVENTORY = "inventory"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRecord:
+    """What the supplier (job pack) or the DCC (8.2 inventory) says about one device."""
+
+    device_id: DeviceId
+    device_type: DeviceType | None
+    manufacturer_id: str = ""
+    model_id: str = ""
+    hardware_version: str = ""
+    firmware_version: str = ""
+    stated_generation: Generation | None = None
+    smets_chts_version: str = ""
+    smi_status: str = ""
+    cpl_status: str = ""
+    firmware_status: str = ""
+    csp_region: str = ""
+    has_s1sp: bool = False
+    source: RecordSource = RecordSource.JOB_PACK
+    job_ref: str | None = None
+
+    @property
+    def generation(self) -> Generation | None:
+        """The generation this record states, from explicit evidence only."""
+        return classify_generation(
+            explicit=self.stated_generation,
+            version_text=self.smets_chts_version,
+            csp_region=self.csp_region,
+            has_s1sp=self.has_s1sp,
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "device_id": str(self.device_id),
+            "device_type": self.device_type.value if self.device_type else None,
+            "manufacturer_id": self.manufacturer_id,
+            "model_id": self.model_id,
+            "hardware_version": self.hardware_version,
+            "firmware_version": self.firmware_version,
+            "smets_generation": self.generation.value if self.generation else None,
+            "smets_chts_version": self.smets_chts_version,
+            "smi_status": self.smi_status,
+            "source": self.source.value,
+            "job_ref": self.job_ref,
+        }
