@@ -1,0 +1,77 @@
+"""``hubcheck``: the command-line face. A contract: scripts outside this repository call it.
+
+Each command group lives in ``app/commands/<group>.py`` and exposes
+``register(subparsers)``; this module only builds the parser, routes errors to stderr
+with exit code 2, and never shows a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+
+# Command groups, in the order `hubcheck --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "app.commands.cpl",
+    "app.commands.jobs",
+    "app.commands.check",
+    "app.commands.settings",
+)
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line on stderr, exit code 2."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise CliError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hubcheck", description="Check PPMID / Communications Hub pairings before the install.")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where HubCheck keeps its cache and settings (default: $HUBCHECK_HOME or the user data folder)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        handler = args.handler
+        return int(handler(args))
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
