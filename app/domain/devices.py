@@ -7,13 +7,13 @@ never live database rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from app.domain.ids import DeviceId
 from app.domain.smets import Generation, classify_generation
 
 
-class DeviceType(str, Enum):
+class DeviceType(StrEnum):
     ESME = "ESME"
     GSME = "GSME"
     CHF = "CHF"
@@ -33,7 +33,7 @@ class DeviceType(str, Enum):
         return self is not DeviceType.SAPC
 
 
-class CplStatus(str, Enum):
+class CplStatus(StrEnum):
     ACTIVE = "Active"
     CANCELLED = "Cancelled"
     EXPIRED = "Expired"
@@ -86,7 +86,7 @@ class CplEntry:
         }
 
 
-class RecordSource(str, Enum):
+class RecordSource(StrEnum):
     JOB_PACK = "jobpack"
     INVENTORY = "inventory"
 

@@ -8,10 +8,10 @@ reads what was found and what to do, not a code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     WARN = "warn"
     BLOCK = "block"
@@ -20,7 +20,7 @@ class Severity(str, Enum):
         return self.value
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     OK = "ok"
     WARN = "warn"
     BLOCK = "block"
@@ -30,7 +30,7 @@ class Level(str, Enum):
         return self.value
 
 
-class ReasonCode(str, Enum):
+class ReasonCode(StrEnum):
     NOT_PRENOTIFIED = "NOT_PRENOTIFIED"
     WRONG_DEVICE_TYPE = "WRONG_DEVICE_TYPE"
     NOT_ON_CPL = "NOT_ON_CPL"
@@ -116,7 +116,7 @@ MESSAGES: dict[ReasonCode, str] = {
 }
 
 
-class RemedyAction(str, Enum):
+class RemedyAction(StrEnum):
     FIT_MATCHING_PPMID = "fit_ppmid_prenotified_for_hub_generation"
     QUEUE_UPDATE_INVENTORY = "queue_update_inventory"
     FIT_COMPATIBLE_MODEL = "fit_compatible_ppmid_model"

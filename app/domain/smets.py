@@ -8,12 +8,12 @@ version makes it SMETS2+; no information stays unknown rather than becoming a gu
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from app.domain.errors import DomainInputError
 
 
-class Generation(str, Enum):
+class Generation(StrEnum):
     SMETS1 = "SMETS1"
     SMETS2_PLUS = "SMETS2+"
 
@@ -25,7 +25,7 @@ class Generation(str, Enum):
         return Generation.SMETS2_PLUS if self is Generation.SMETS1 else Generation.SMETS1
 
 
-class Regime(str, Enum):
+class Regime(StrEnum):
     """Which rules decide a bilingual PPMID's resulting generation."""
 
     TACTICAL = "tactical"

@@ -1,0 +1,20 @@
+"""Where HubCheck keeps its data: ``--data-dir``, else ``$HUBCHECK_HOME``, else the user data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_DIR = REPO_ROOT / "resources" / "sample"
+
+
+def resolve_data_dir(explicit: Path | str | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("HUBCHECK_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs  # deferred: only needed when nothing else names the folder
+
+    return Path(platformdirs.user_data_dir("HubCheck", appauthor=False))

@@ -1,0 +1,90 @@
+"""Schema versions stored in the database itself (``PRAGMA user_version``).
+
+Why not Alembic: the laptop's schema is small, single-file and single-writer, and the
+window must paint before SQLAlchemy's heavier machinery loads; ordered Python steps
+keyed by version give the same guarantees (backup first, refuse a newer schema, one
+transaction per step) with nothing else to ship. A new database is created at the
+latest version in one go; an older one is upgraded step by step.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, inspect, text
+
+from app.store.models import Base
+
+MigrationStep = Callable[[Connection], None]
+
+# version -> step that upgrades from version-1. Append only; never edit a released step.
+STEPS: dict[int, MigrationStep] = {}
+LATEST_VERSION = 1
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer HubCheck; opening it could lose data."""
+
+
+def register_step(version: int) -> Callable[[MigrationStep], MigrationStep]:
+    def wrap(func: MigrationStep) -> MigrationStep:
+        STEPS[version] = func
+        return func
+
+    return wrap
+
+
+def current_version(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+
+
+def migrate(engine: Engine, db_path: Path | None) -> int:
+    """Bring the database to LATEST_VERSION; returns the version it started at."""
+    latest = max([LATEST_VERSION, *STEPS])
+    with engine.begin() as conn:
+        start = current_version(conn)
+        if start > latest:
+            raise SchemaTooNewError(
+                f"the database {db_path} has schema version {start}, newer than this HubCheck "
+                f"understands ({latest}); update HubCheck rather than risk the data"
+            )
+        if start == 0 and not inspect(conn).get_table_names():
+            Base.metadata.create_all(conn)
+            conn.exec_driver_sql(f"PRAGMA user_version={latest}")
+            return 0
+        if start == 0:
+            start = 1  # tables exist but no version: the first released schema
+    if start == latest:
+        return start
+    if db_path is not None and db_path.exists():
+        backup_database(db_path, start)
+    for version in range(start + 1, latest + 1):
+        with engine.begin() as conn:
+            STEPS[version](conn)
+            conn.exec_driver_sql(f"PRAGMA user_version={version}")
+    with engine.begin() as conn:
+        Base.metadata.create_all(conn)  # tables added since, with no data to move
+        conn.execute(text("SELECT 1"))
+    return start
+
+
+def backup_database(db_path: Path, version: int) -> Path:
+    """Copy the database (consistently, through SQLite's backup API) before changing it."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = db_path.with_name(f"{db_path.name}.v{version}.{stamp}.bak")
+    source = sqlite3.connect(db_path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    if not target.exists():  # pragma: no cover - backup API failure
+        shutil.copy2(db_path, target)
+    return target

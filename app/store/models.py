@@ -1,0 +1,90 @@
+"""SQLAlchemy 2.0 typed models of the local cache.
+
+Personal data (MPxN, address, postcode) sits in columns of its own, named so, so it can
+be encrypted at rest, redacted in exports and purged after retention on its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CplEntryRow(Base):
+    __tablename__ = "cpl_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_type: Mapped[str] = mapped_column(String(8))
+    manufacturer_id: Mapped[str] = mapped_column(String(32))
+    manufacturer_name: Mapped[str] = mapped_column(String(120), default="")
+    model_id: Mapped[str] = mapped_column(String(32))
+    hardware_version: Mapped[str] = mapped_column(String(32), default="")
+    firmware_version: Mapped[str] = mapped_column(String(32), default="")
+    smets_generation: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    smets_chts_version: Mapped[str] = mapped_column(String(40), default="")
+    gbcs_version: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[str] = mapped_column(String(10), default="Active")
+    image_hash: Mapped[str] = mapped_column(String(128), default="")
+    date_added: Mapped[str] = mapped_column(String(32), default="")
+    source_line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    extra_json: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_cpl_model", "manufacturer_id", "model_id"),)
+
+
+class CplImportRow(Base):
+    """One successful CPL import: what the status bar shows as the cache's date and size."""
+
+    __tablename__ = "cpl_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(260))
+    file_date: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    row_count: Mapped[int] = mapped_column(Integer)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    job_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    personal_mpxn: Mapped[str] = mapped_column(String(13), default="")
+    personal_address_lines: Mapped[str] = mapped_column(Text, default="[]")
+    personal_postcode: Mapped[str] = mapped_column(String(10), default="")
+    visit_date: Mapped[str] = mapped_column(String(10), default="")
+    source_file: Mapped[str] = mapped_column(String(260), default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DeviceRow(Base):
+    """A device as a job pack or the DCC inventory describes it; one row per source record."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(23), index=True)
+    job_ref: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("jobs.job_ref", ondelete="CASCADE"), nullable=True, index=True
+    )
+    source: Mapped[str] = mapped_column(String(10))
+    device_type: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    manufacturer_id: Mapped[str] = mapped_column(String(32), default="")
+    model_id: Mapped[str] = mapped_column(String(32), default="")
+    hardware_version: Mapped[str] = mapped_column(String(32), default="")
+    firmware_version: Mapped[str] = mapped_column(String(32), default="")
+    stated_generation: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    smets_chts_version: Mapped[str] = mapped_column(String(40), default="")
+    smi_status: Mapped[str] = mapped_column(String(30), default="")
+    cpl_status: Mapped[str] = mapped_column(String(10), default="")
+    firmware_status: Mapped[str] = mapped_column(String(10), default="")
+    csp_region: Mapped[str] = mapped_column(String(20), default="")
+    has_s1sp: Mapped[bool] = mapped_column(Boolean, default=False)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
