@@ -14,9 +14,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_PARTIAL = 1
-EXIT_USAGE = 2
+from app.commands.common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError
+
+__all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "CliError", "build_parser", "main"]
 
 # Command groups, in the order `hubcheck --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -25,14 +25,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.check",
     "app.commands.settings",
 )
-
-
-class CliError(Exception):
-    """A user-facing failure: printed as one line on stderr, exit code 2."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class _Parser(argparse.ArgumentParser):

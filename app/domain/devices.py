@@ -6,7 +6,7 @@ never live database rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from app.domain.ids import DeviceId
@@ -135,3 +135,29 @@ class DeviceRecord:
             "source": self.source.value,
             "job_ref": self.job_ref,
         }
+
+
+def merge_records(records: list[DeviceRecord]) -> DeviceRecord | None:
+    """One view of a device from all its records (newest first).
+
+    The job pack is what the supplier pre-notified, so its model and firmware lead; the
+    DCC's inventory is the authority on SMI status, CPL status and SMETS1 enrolment, so
+    its values fill in and override those fields.
+    """
+    if not records:
+        return None
+    packs = [r for r in records if r.source is RecordSource.JOB_PACK]
+    inventory = [r for r in records if r.source is RecordSource.INVENTORY]
+    base = packs[0] if packs else inventory[0]
+    if not inventory or base is inventory[0]:
+        return base
+    dcc = inventory[0]
+    return replace(
+        base,
+        device_type=base.device_type or dcc.device_type,
+        smi_status=dcc.smi_status or base.smi_status,
+        cpl_status=dcc.cpl_status or base.cpl_status,
+        firmware_status=dcc.firmware_status or base.firmware_status,
+        csp_region=dcc.csp_region or base.csp_region,
+        has_s1sp=dcc.has_s1sp or base.has_s1sp,
+    )

@@ -151,7 +151,7 @@ def evaluate_pairing(data: PairingInput) -> Verdict:
         level=level,
         regime=data.regime,
         resulting_smets=resulting,
-        reasons=tuple(builder.reasons),
+        reasons=tuple(sorted(builder.reasons, key=lambda r: _SEVERITY_ORDER[r.severity])),
         remedies=tuple(builder.remedies),
         prenotified_smets=prenotified,
         hub_smets=hub_generation,
@@ -160,6 +160,9 @@ def evaluate_pairing(data: PairingInput) -> Verdict:
         bilingual=bilingual,
         codes=frozenset(r.code for r in builder.reasons),
     )
+
+
+_SEVERITY_ORDER = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}
 
 
 class _VerdictBuilder:

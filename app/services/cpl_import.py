@@ -1,0 +1,155 @@
+"""Import a CPL file (CSV or XLSX) into the cache: all or nothing, bad rows reported."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.domain.cpl_format import CplHeaderError, RowProblem, RowValues, find_header, row_values
+from app.domain.errors import DomainInputError
+from app.services.context import AppContext
+
+Progress = Callable[[int], None]
+_HEADER_SCAN_ROWS = 30
+
+
+class CplFileError(DomainInputError):
+    """The file cannot be read as a CPL at all (nothing was imported)."""
+
+
+@dataclass(slots=True)
+class CplImportReport:
+    file_name: str
+    imported: int = 0
+    rejected: list[RowProblem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file_name,
+            "imported": self.imported,
+            "rejected": len(self.rejected),
+            "problems": [p.to_json() for p in self.rejected],
+        }
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, Sequence[object]]]:
+    if b"\x00" in data[:65536]:
+        raise CplFileError("this is not a text CSV file (it holds binary data)")
+    text = _decode(data)
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        line_before = 0
+        for row in reader:
+            # reader.line_num is the physical line where the record ended; report where it began.
+            yield line_before + 1, row
+            line_before = reader.line_num
+    except csv.Error as exc:
+        raise CplFileError(f"the CSV cannot be read past line {reader.line_num}: {exc}") from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, Sequence[object]]]:
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile/openpyxl raise many kinds: all mean "not a readable workbook"
+        raise CplFileError(f"the workbook cannot be opened: {exc}") from None
+    try:
+        for sheet in book.worksheets:
+            rows = list(sheet.iter_rows(values_only=True))
+            head = [list(r) for r in rows[:_HEADER_SCAN_ROWS]]
+            try:
+                find_header(head)
+            except CplHeaderError:
+                continue
+            for number, row in enumerate(rows, start=1):
+                yield number, ["" if c is None else c for c in row]
+            return
+    finally:
+        book.close()
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, Sequence[object]]]:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+    except OSError as exc:
+        raise CplFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if head.startswith(b"PK"):
+        return _xlsx_rows(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CplFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return _csv_rows(data)
+
+
+def import_cpl(ctx: AppContext, path: Path, progress: Progress | None = None) -> CplImportReport:
+    """Replace the CPL cache with ``path``'s rows in one transaction; the old cache survives any failure."""
+    path = Path(path)
+    rows = read_rows(path)
+    head = list(itertools.islice(rows, _HEADER_SCAN_ROWS))
+    try:
+        header_index, header = find_header([r for _, r in head])
+    except CplHeaderError as exc:
+        raise CplFileError(str(exc)) from None
+    report = CplImportReport(file_name=path.name)
+    data_rows = itertools.chain(head[header_index + 1 :], rows)
+
+    def accepted() -> Iterator[RowValues]:
+        seen = 0
+        for line, row in data_rows:
+            seen += 1
+            if progress is not None and seen % 10_000 == 0:
+                progress(seen)
+            if not any(str(c).strip() for c in row if c is not None):
+                continue
+            values = row_values(row, header, line)
+            if isinstance(values, RowProblem):
+                report.rejected.append(values)
+            else:
+                yield values
+
+    from app.store import cpl_repo
+
+    stat = path.stat()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with ctx.engine.begin() as conn:
+        report.imported = cpl_repo.replace_all(
+            conn,
+            accepted(),
+            file_name=path.name,
+            file_date=datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None),
+            imported_at=datetime.now(UTC).replace(tzinfo=None),
+            rejected_count=0,
+            sha256=digest,
+        )
+        conn.exec_driver_sql(
+            "UPDATE cpl_imports SET rejected_count = ? WHERE id = (SELECT MAX(id) FROM cpl_imports)",
+            (len(report.rejected),),
+        )
+        if report.imported == 0:
+            raise CplFileError(
+                f"no row of {path.name} could be imported ({len(report.rejected)} rejected); "
+                "the previous CPL is kept"
+            )
+    return report
