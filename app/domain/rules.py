@@ -331,8 +331,6 @@ def _ppmid_side(
                 RemedyAction.CONTACT_BACK_OFFICE,
                 "Ask the back office to confirm the PPMID's pre-notified SMETS version and firmware.",
             )
-            if data.regime is Regime.MP202:
-                prenotified = stated
         if entry.status is not CplStatus.ACTIVE:
             builder.add(ReasonCode.CPL_STATUS, firmware_version=entry.firmware_version, status=entry.status)
             builder.remedy(
