@@ -1,0 +1,295 @@
+"""``hubcheck-backoffice``: run the service and administer its database.
+
+    hubcheck-backoffice --db URL serve [--host 127.0.0.1] [--port 8080] [--simulate-dcc ...]
+    hubcheck-backoffice --db URL token create NAME [--admin]     (prints the token alone)
+    hubcheck-backoffice --db URL cpl upload FILE [--date YYYY-MM-DD]
+    hubcheck-backoffice --db URL jobs upload FILE [--installer NAME]
+    hubcheck-backoffice --db URL regime set mp202 --effective 2027-01-01
+
+``HUBCHECK_BACKOFFICE_DB`` may stand for ``--db``. Bad input is one line on stderr and
+exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from app.backoffice.db import ENV_DB, Store, StoreError, open_store
+from app.backoffice.dccsim import DccSimulator, RuleError, parse_rule
+from app.backoffice.files import UploadError, upload_cpl, upload_jobpack
+from app.backoffice.regime import regime_on, set_regime
+from app.backoffice.settings import get_originator, set_originator
+from app.backoffice.timeutil import gb_today, utcnow
+from app.backoffice.tokens import TokenError, create_token, find_installer, revoke_tokens
+from app.domain.errors import DomainInputError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A user-facing failure: one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise CliError(f"{self.prog}: {message}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _open(args: argparse.Namespace) -> Store:
+    url = args.db or os.environ.get(ENV_DB, "")
+    if not url:
+        raise CliError("no database: pass --db URL or set HUBCHECK_BACKOFFICE_DB")
+    return open_store(url)
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.backoffice.web.app import create_app
+
+    rules = [parse_rule(text) for text in args.dcc_rule]
+    if (rules or args.dcc_delay is not None) and not args.simulate_dcc:
+        raise CliError("--dcc-delay and --dcc-rule need --simulate-dcc")
+    store = _open(args)
+    simulator = None
+    if args.simulate_dcc:
+        simulator = DccSimulator(
+            store, delay=args.dcc_delay if args.dcc_delay is not None else 2.0, rules=rules
+        )
+    app = create_app(store, simulator=simulator)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        store.dispose()
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    _open(args).dispose()
+    print("schema ready")
+    return EXIT_OK
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        with store.write() as session:
+            token = create_token(session, args.name, utcnow(), admin=args.admin)
+    finally:
+        store.dispose()
+    print(token)
+    return EXIT_OK
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        with store.write() as session:
+            count = revoke_tokens(session, args.name, utcnow())
+    finally:
+        store.dispose()
+    print(f"revoked {count} token(s) of {args.name}")
+    return EXIT_OK
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def cmd_cpl_upload(args: argparse.Namespace) -> int:
+    content = _read(args.file)
+    store = _open(args)
+    try:
+        with store.write() as session:
+            row = upload_cpl(session, args.name or args.file.name, content, utcnow(), args.date)
+            result = {"id": row.id, "name": row.name, "published_on": row.published_on, "size": row.size}
+    finally:
+        store.dispose()
+    _print_json(result)
+    return EXIT_OK
+
+
+def cmd_jobs_upload(args: argparse.Namespace) -> int:
+    content = _read(args.file)
+    store = _open(args)
+    try:
+        with store.write() as session:
+            installer_id = None
+            if args.installer:
+                found = find_installer(session, args.installer)
+                if found is None:
+                    raise CliError(
+                        f"no installer named {args.installer!r}; create one with token create NAME"
+                    )
+                installer_id = found.id
+            row = upload_jobpack(session, args.name or args.file.name, content, utcnow(), installer_id)
+            result = {"id": row.id, "name": row.name, "installer": args.installer, "job_refs": row.job_refs}
+    finally:
+        store.dispose()
+    _print_json(result)
+    return EXIT_OK
+
+
+def cmd_regime_set(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        now = utcnow()
+        with store.write() as session:
+            set_regime(session, args.regime, args.effective or gb_today(now), now)
+            result = regime_on(session, gb_today(now)).model_dump(mode="json")
+    finally:
+        store.dispose()
+    _print_json(result)
+    return EXIT_OK
+
+
+def cmd_regime_show(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        with store.read() as session:
+            result = regime_on(session, gb_today()).model_dump(mode="json")
+    finally:
+        store.dispose()
+    _print_json(result)
+    return EXIT_OK
+
+
+def cmd_originator(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        if args.value is None:
+            with store.read() as session:
+                print(get_originator(session))
+        else:
+            with store.write() as session:
+                print(set_originator(session, args.value))
+    finally:
+        store.dispose()
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _sub(
+    parent: argparse._SubParsersAction, name: str, help_text: str, handler: Callable[..., int] | None = None
+) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    parser: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
+    if handler is not None:
+        parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="hubcheck-backoffice", description="The HubCheck back-office service and its admin commands."
+    )
+    parser.add_argument("--db", default=None, help=f"database URL or SQLite file path (default: ${ENV_DB})")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    serve = _sub(commands, "serve", "run the HTTP service", cmd_serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.add_argument("--simulate-dcc", action="store_true", help="answer accepted intents like a DCC would")
+    serve.add_argument(
+        "--dcc-delay", type=float, default=None, help="seconds before the simulated answer (2)"
+    )
+    serve.add_argument(
+        "--dcc-rule",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE:CODE",
+        help="answer matching intents with CODE (srv=8.11:E081101, target=CDEF:E65, cv=4:I99, job_ref=J1:reject)",
+    )
+
+    _sub(commands, "init", "create the schema (serve does this too)", cmd_init)
+
+    token = _sub(commands, "token", "installer tokens")
+    token_cmds = token.add_subparsers(dest="token_command", metavar="ACTION", parser_class=_Parser)
+    token_cmds.required = True
+    create = _sub(token_cmds, "create", "issue a token for NAME (printed alone on stdout)", cmd_token_create)
+    create.add_argument("name")
+    create.add_argument(
+        "--admin", action="store_true", help="the token may upload files and report DCC events"
+    )
+    revoke = _sub(token_cmds, "revoke", "revoke every token of NAME", cmd_token_revoke)
+    revoke.add_argument("name")
+
+    cpl = _sub(commands, "cpl", "CPL files")
+    cpl_cmds = cpl.add_subparsers(dest="cpl_command", metavar="ACTION", parser_class=_Parser)
+    cpl_cmds.required = True
+    cpl_up = _sub(
+        cpl_cmds, "upload", "store a CPL file (.csv or .xlsx) for laptops to download", cmd_cpl_upload
+    )
+    cpl_up.add_argument("file", type=Path)
+    cpl_up.add_argument("--date", type=_date, default=None, help="the CPL's date (default today)")
+    cpl_up.add_argument("--name", default=None, help="the file name laptops see (default the file's)")
+
+    jobs = _sub(commands, "jobs", "job packs")
+    jobs_cmds = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", parser_class=_Parser)
+    jobs_cmds.required = True
+    jobs_up = _sub(jobs_cmds, "upload", "store a hubcheck-jobpack/1 file", cmd_jobs_upload)
+    jobs_up.add_argument("file", type=Path)
+    jobs_up.add_argument("--installer", default=None, help="for this installer only (default everyone)")
+    jobs_up.add_argument("--name", default=None)
+
+    regime = _sub(commands, "regime", "the supplier's regime")
+    regime_cmds = regime.add_subparsers(dest="regime_command", metavar="ACTION", parser_class=_Parser)
+    regime_cmds.required = True
+    regime_set = _sub(regime_cmds, "set", "schedule a regime (tactical or mp202) from a date", cmd_regime_set)
+    regime_set.add_argument("regime")
+    regime_set.add_argument(
+        "--effective", type=_date, default=None, help="GB date it takes effect (default today)"
+    )
+    _sub(regime_cmds, "show", "the regime in force and the next scheduled", cmd_regime_show)
+
+    orig = _sub(
+        commands, "originator", "show or set the BusinessOriginatorID used in RequestIDs", cmd_originator
+    )
+    orig.add_argument("value", nargs="?", default=None, help="an EUI-64 such as 90-B3-D5-1F-30-01-00-00")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.handler(args))
+    except (CliError, StoreError, UploadError, TokenError, RuleError, DomainInputError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

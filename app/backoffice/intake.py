@@ -1,0 +1,80 @@
+"""Idempotent intake of a batch of intents: one transaction, one look-up, bulk inserts.
+
+The caller opens the write transaction; this module validates each item, finds every
+already-known key with a single ``IN`` query, inserts the new intents and their
+``accepted`` status changes in two bulk statements, and returns per-item verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.backoffice.batching import Item, classify, parse_items, resolve_rows
+from app.backoffice.models import Intent, StatusChange
+from app.backoffice.schemas import IntentIn
+from app.backoffice.sequence import lock_changes, reserve_changes
+
+
+def intake_intents(
+    session: Session, installer_id: int, raw_items: Sequence[Any], now: datetime
+) -> list[Item[IntentIn]]:
+    """Store the new intents of the batch as ``accepted``; report every item's outcome."""
+    items = parse_items(raw_items, IntentIn, "idempotency_key")
+    keys = {item.key for item in items if item.model is not None and item.key is not None}
+    if not keys:
+        return items
+    lock_changes(session)
+    existing = {
+        row.idempotency_key: row
+        for row in session.scalars(select(Intent).where(Intent.idempotency_key.in_(keys)))
+    }
+    to_insert = classify(items, existing, lambda r: r.installer_id, lambda r: r.payload_sha256, installer_id)
+    if to_insert:
+        first_seq = reserve_changes(session, len(to_insert))
+        values = []
+        for offset, item in enumerate(to_insert):
+            model = item.model
+            assert model is not None
+            values.append(
+                {
+                    "idempotency_key": item.key,
+                    "installer_id": installer_id,
+                    "payload_sha256": item.sha,
+                    "srv": model.srv,
+                    "command_variant": model.command_variant,
+                    "target": model.target,
+                    "body": model.body,
+                    "duis_xml": model.duis_xml,
+                    "install_id": model.install_id,
+                    "job_ref": model.job_ref,
+                    "created_at": model.created_at,
+                    "meta": model.meta,
+                    "state": "accepted",
+                    "accepted_at": now,
+                    "accepted_seq": first_seq + offset,
+                    "updated_at": now,
+                }
+            )
+        rows = session.scalars(insert(Intent).returning(Intent, sort_by_parameter_order=True), values).all()
+        for item, row in zip(to_insert, rows, strict=True):
+            item.row = row
+        session.execute(
+            insert(StatusChange),
+            [
+                {
+                    "seq": row.accepted_seq,
+                    "intent_id": row.id,
+                    "installer_id": installer_id,
+                    "state": "accepted",
+                    "changed_at": now,
+                }
+                for row in rows
+            ],
+        )
+    resolve_rows(items)
+    return items

@@ -1,0 +1,212 @@
+"""The back office's tables as SQLAlchemy 2.0 typed models.
+
+One schema serves SQLite (a single supplier, a test rig) and PostgreSQL (many
+installers). Instants go through ``UtcDateTime`` so both back ends hand back aware UTC
+values; JSON columns hold the free-form parts (intent body, meta, verdict reasons).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Bumped whenever the tables change; a database written by a newer version is refused.
+SCHEMA_VERSION = 1
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, whatever the back end stores."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        # SQLite keeps text without an offset; PostgreSQL keeps timestamptz.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UtcDateTime}
+
+
+class SchemaMeta(Base):
+    """Key/value facts about the database itself (the schema version)."""
+
+    __tablename__ = "bo_schema_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class Setting(Base):
+    """Supplier-wide settings such as the BusinessOriginatorID."""
+
+    __tablename__ = "bo_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class Counter(Base):
+    """Named monotonic counters; the row lock serialises writers so values commit in order."""
+
+    __tablename__ = "bo_counters"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Installer(Base):
+    """One installer (or an admin client); every record belongs to exactly one."""
+
+    __tablename__ = "bo_installers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token, kept only as its SHA-256: a leaked database yields no usable token."""
+
+    __tablename__ = "bo_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installer_id: Mapped[int] = mapped_column(ForeignKey("bo_installers.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Intent(Base):
+    """A queued DUIS Service Request as the laptop sent it, plus its back-office state."""
+
+    __tablename__ = "bo_intents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(36), unique=True)
+    installer_id: Mapped[int] = mapped_column(ForeignKey("bo_installers.id"))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    srv: Mapped[str] = mapped_column(String(16))
+    command_variant: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(23))
+    body: Mapped[dict[str, Any]]
+    duis_xml: Mapped[str] = mapped_column(Text)
+    install_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    job_ref: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    meta: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    accepted_at: Mapped[datetime]
+    accepted_seq: Mapped[int] = mapped_column(BigInteger)
+    originator: Mapped[str | None] = mapped_column(String(23))
+    counter: Mapped[int | None] = mapped_column(BigInteger)
+    request_id: Mapped[str | None] = mapped_column(String(80))
+    submitted_at: Mapped[datetime | None]
+    response_code: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_bo_intents_state_accepted", "state", "accepted_at"),
+        Index("ix_bo_intents_installer", "installer_id", "id"),
+    )
+
+
+class StatusChange(Base):
+    """One state change of one intent; ``seq`` is the cursor laptops pull from."""
+
+    __tablename__ = "bo_status_changes"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    intent_id: Mapped[int] = mapped_column(ForeignKey("bo_intents.id"))
+    installer_id: Mapped[int] = mapped_column(ForeignKey("bo_installers.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    response_code: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(80))
+    changed_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_bo_status_installer_seq", "installer_id", "seq"),)
+
+
+class InstallRecord(Base):
+    """An install visit's outcome as the laptop recorded it, for the review screen."""
+
+    __tablename__ = "bo_installs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    install_id: Mapped[str] = mapped_column(String(36), unique=True)
+    installer_id: Mapped[int] = mapped_column(ForeignKey("bo_installers.id"))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    job_ref: Mapped[str] = mapped_column(String(64), index=True)
+    ppmid: Mapped[str | None] = mapped_column(String(23))
+    hub: Mapped[str | None] = mapped_column(String(23))
+    meter: Mapped[str | None] = mapped_column(String(23))
+    verdict_level: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[Any]]
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    meta: Mapped[dict[str, Any]]
+
+    __table_args__ = (Index("ix_bo_installs_installer_started", "installer_id", "started_at"),)
+
+
+class CplFile(Base):
+    """An uploaded CPL file, kept byte for byte; the newest by date is served."""
+
+    __tablename__ = "bo_cpl_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    published_on: Mapped[date] = mapped_column(Date)
+    uploaded_at: Mapped[datetime]
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class JobPack(Base):
+    """An uploaded job pack for one installer, or for all when ``installer_id`` is empty."""
+
+    __tablename__ = "bo_jobpacks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    installer_id: Mapped[int | None] = mapped_column(ForeignKey("bo_installers.id"), index=True)
+    uploaded_at: Mapped[datetime]
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    job_refs: Mapped[list[Any]]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RegimeEntry(Base):
+    """The supplier's regime from a GB calendar date on; the latest date not after today rules."""
+
+    __tablename__ = "bo_regime_schedule"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    regime: Mapped[str] = mapped_column(String(16))
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    set_at: Mapped[datetime]

@@ -1,0 +1,77 @@
+"""ORM rows → response models, in one place so every endpoint reports an intent alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.backoffice.models import Installer, InstallRecord, Intent
+from app.backoffice.schemas import InstallOut, IntentSummary, IntentView
+
+
+def intent_view(intent: Intent) -> IntentView:
+    return IntentView(
+        idempotency_key=intent.idempotency_key,
+        state=intent.state,  # type: ignore[arg-type]
+        srv=intent.srv,
+        command_variant=intent.command_variant,
+        target=intent.target,
+        install_id=intent.install_id,
+        job_ref=intent.job_ref,
+        request_id=intent.request_id,
+        response_code=intent.response_code,
+        reason=intent.reason,
+        accepted_at=intent.accepted_at,
+        submitted_at=intent.submitted_at,
+        updated_at=intent.updated_at,
+        accepted_seq=intent.accepted_seq,
+    )
+
+
+def install_views(session: Session, records: Iterable[InstallRecord]) -> list[InstallOut]:
+    """Install records with their installer's name and their intents (two extra queries in all)."""
+    rows = list(records)
+    if not rows:
+        return []
+    names = dict(
+        session.execute(
+            select(Installer.id, Installer.name).where(Installer.id.in_({r.installer_id for r in rows}))
+        ).tuples()
+    )
+    by_install: dict[tuple[int, str], list[IntentSummary]] = {}
+    intents = session.scalars(
+        select(Intent).where(Intent.install_id.in_({r.install_id for r in rows})).order_by(Intent.id)
+    )
+    for intent in intents:
+        assert intent.install_id is not None
+        by_install.setdefault((intent.installer_id, intent.install_id), []).append(
+            IntentSummary(
+                idempotency_key=intent.idempotency_key,
+                srv=intent.srv,
+                state=intent.state,  # type: ignore[arg-type]
+                request_id=intent.request_id,
+                response_code=intent.response_code,
+            )
+        )
+    return [
+        InstallOut(
+            install_id=r.install_id,
+            installer=names.get(r.installer_id, "?"),
+            job_ref=r.job_ref,
+            ppmid=r.ppmid,
+            hub=r.hub,
+            meter=r.meter,
+            verdict_level=r.verdict_level,
+            reasons=list(r.reasons),
+            override_reason=r.override_reason,
+            outcome=r.outcome,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            received_at=r.received_at,
+            meta=dict(r.meta),
+            intents=by_install.get((r.installer_id, r.install_id), []),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,157 @@
+"""The ASGI application factory: routers, error mapping that never leaks a 500, OpenAPI.
+
+Every failure a client can cause maps to a 4xx with a readable ``detail``; a busy or
+unreachable database maps to 503 with ``Retry-After`` so a batching client backs off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.backoffice.db import Store
+from app.backoffice.dccsim import DccSimulator
+from app.backoffice.models import SCHEMA_VERSION
+from app.backoffice.schemas import InstallIn, IntentIn, WhoAmI
+from app.backoffice.timeutil import utcnow
+from app.backoffice.validation import safe_text
+from app.backoffice.web import admin, files, installs, intents, regime
+from app.backoffice.web.deps import PrincipalDep
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+API_VERSION = "1.0.0"
+
+
+class BodyLimit:
+    """Refuse a request whose declared Content-Length is over the limit (413) before reading it."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", []):
+                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                    response = JSONResponse(
+                        {
+                            "detail": f"the request body is over {self.limit // (1024 * 1024)} MiB; send smaller batches"
+                        },
+                        status_code=413,
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": [p if isinstance(p, int) else safe_text(p) for p in err.get("loc", ())],
+            "msg": safe_text(err.get("msg", "")),
+            "type": safe_text(err.get("type", "")),
+        }
+        for err in exc.errors()
+    ]
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _busy(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database busy or unreachable: %s", exc)
+        return JSONResponse(
+            {"detail": "the database is busy or unreachable; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _db_refused(_request: Request, exc: DBAPIError) -> JSONResponse:
+        # Input checks should stop everything the database could refuse; log loudly if not.
+        log.error("database refused a statement: %s", exc)
+        return JSONResponse(
+            {"detail": "the database refused the data; check the values sent"}, status_code=422
+        )
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """OpenAPI with the item schemas that per-item-validated bodies refer to."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (IntentIn, InstallIn):
+            item = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in item.pop("$defs", {}).items():
+                components.setdefault(name, sub)
+            components[model.__name__] = item
+        app.openapi_schema = schema
+        return schema
+
+    return build
+
+
+def create_app(
+    store: Store,
+    *,
+    simulator: DccSimulator | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """Build the service around an open store; the simulator (if any) runs for the app's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if simulator is not None:
+            simulator.start()
+        try:
+            yield
+        finally:
+            if simulator is not None:
+                simulator.stop()
+
+    app = FastAPI(
+        title="HubCheck back office",
+        version=API_VERSION,
+        description="Idempotent intake of DUIS Service Request intents from installer laptops, "
+        "status pull, install log, CPL / job-pack distribution and the supplier's regime. See docs/API.md.",
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.clock = clock
+    app.state.simulator = simulator
+    _install_handlers(app)
+    for module in (intents, installs, files, regime, admin):
+        app.include_router(module.router)
+
+    @app.get("/v1/health", tags=["health"], summary="Liveness (no token needed)")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "schema_version": SCHEMA_VERSION, "dcc_simulator": simulator is not None}
+
+    @app.get("/v1/whoami", response_model=WhoAmI, tags=["health"], summary="Who the token belongs to")
+    def whoami(principal: PrincipalDep) -> WhoAmI:
+        return WhoAmI(installer=principal.name, admin=principal.is_admin)
+
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit)
+    return app

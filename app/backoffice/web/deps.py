@@ -1,0 +1,67 @@
+"""Request-scoped dependencies: the store, the clock and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.backoffice.db import Store
+from app.backoffice.tokens import Principal, authenticate
+
+MAX_TOKEN_CHARS = 512
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="installerToken",
+    description="A per-installer token from `hubcheck-backoffice token create NAME`.",
+)
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_clock(request: Request) -> Callable[[], datetime]:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock
+
+
+def _unauthorised(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_principal(
+    store: Annotated[Store, Depends(get_store)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The caller behind the bearer token; 401 for a missing, unknown or revoked one."""
+    if credentials is None or not credentials.credentials:
+        raise _unauthorised("authentication required: send 'Authorization: Bearer <token>'")
+    token = credentials.credentials
+    if len(token) > MAX_TOKEN_CHARS:
+        raise _unauthorised("the bearer token is not valid")
+    with store.read() as session:
+        principal = authenticate(session, token)
+    if principal is None:
+        raise _unauthorised("the bearer token is not valid (unknown or revoked)")
+    return principal
+
+
+def get_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """An admin caller; 403 for an installer's token."""
+    if not principal.is_admin:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail="this needs an admin token (token create NAME --admin)"
+        )
+    return principal
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+AdminDep = Annotated[Principal, Depends(get_admin)]
