@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from app.domain.devices import CplEntry, CplStatus, DeviceType
 from app.domain.errors import DomainInputError
@@ -120,68 +121,111 @@ VALUE_COLUMNS = (
 RowValues = tuple[str, str, str, str, str, str, str | None, str, str, str, str, str, int, str]
 
 
-def row_values(row: Sequence[object], header: HeaderMap, line: int) -> RowValues | RowProblem:
-    """Validate one data row into insert-ready values (the import's hot path: no objects built)."""
-    f = header.fields
+RowReader = Callable[[list[object], int], "RowValues | RowProblem | None"]
 
-    def cell(name: str) -> str:
-        index = f.get(name)
-        if index is None or index >= len(row):
-            return ""
-        value = row[index]
-        return "" if value is None else str(value).strip()
+_FIELD_ORDER = (
+    "device_type",
+    "manufacturer_id",
+    "manufacturer_name",
+    "model_id",
+    "hardware_version",
+    "firmware_version",
+    "smets_generation",
+    "smets_chts_version",
+    "gbcs_version",
+    "status",
+    "image_hash",
+    "date_added",
+)
+_GENERATION_MEMO: dict[str, str | None] = {}
 
-    raw_type = cell("device_type").upper().replace(" ", "")
-    if not raw_type:
-        return RowProblem(line, "Device Type is empty")
-    device_type = _TYPES.get(raw_type)
-    if device_type is None:
-        return RowProblem(line, f"Device Type {raw_type!r} is not one of {', '.join(_TYPES)}")
-    manufacturer_id = cell("manufacturer_id").upper()
-    if not manufacturer_id:
-        return RowProblem(line, "Manufacturer ID is empty")
-    model_id = cell("model_id").upper()
-    if not model_id:
-        return RowProblem(line, "Model ID is empty")
-    firmware = cell("firmware_version").upper()
-    if not firmware and device_type not in _FIRMWARE_OPTIONAL:
-        return RowProblem(line, "Firmware Version is empty")
-    status = CplStatus.ACTIVE
-    if header.has_status_column:
-        raw_status = cell("status")
-        found = _STATUS.get(raw_status.lower())
-        if found is None:
-            allowed = ", ".join(s.value for s in CplStatus)
-            return RowProblem(line, f"Status {raw_status!r} is not one of {allowed}")
-        status = found
-    raw_generation = cell("smets_generation")
-    generation = None
-    if raw_generation:
+
+def _generation_value(raw: str) -> str | None:
+    """Memoised: a CPL repeats the same few generation spellings on every row."""
+    try:
+        return _GENERATION_MEMO[raw]
+    except KeyError:
+        parsed = parse_generation(raw)
+        value = parsed.value if parsed else None
+        if len(_GENERATION_MEMO) < 256:
+            _GENERATION_MEMO[raw] = value
+        return value
+
+
+def make_row_reader(header: HeaderMap) -> RowReader:
+    """Build the per-row validator for one file's header (the import's hot path).
+
+    Column positions are resolved once into an ``itemgetter`` so a row costs a handful of
+    C-level operations; absent optional columns read from a blank cell appended to the row.
+    Returns None for a blank row, a RowProblem for a bad one, insert-ready values otherwise.
+    """
+    indices = tuple(header.fields.get(name, -1) for name in _FIELD_ORDER)
+    width = max(i for i in indices) + 1
+    getter = itemgetter(*indices)
+    extras = tuple(header.extras.items())
+    has_status = header.has_status_column
+    types = {t.value: t.value for t in DeviceType}
+    statuses = {s.value.lower(): s.value for s in CplStatus}
+    firmware_optional = {t.value for t in _FIRMWARE_OPTIONAL}
+
+    pad = -1 in indices
+    strip = str.strip
+
+    def read(row: list[object], line: int) -> RowValues | RowProblem | None:
+        if len(row) < width:
+            row = list(row) + [""] * (width - len(row))
+        if pad:
+            row.append("")
         try:
-            parsed = parse_generation(raw_generation)
-        except DomainInputError as exc:
-            return RowProblem(line, f"SMETS Generation: {exc}")
-        generation = parsed.value if parsed else None
-    extra = ""
-    if header.extras:
-        kept = {name: _cell(row, idx) for name, idx in header.extras.items() if _cell(row, idx)}
-        extra = json.dumps(kept, ensure_ascii=False) if kept else ""
-    return (
-        device_type.value,
-        manufacturer_id,
-        cell("manufacturer_name"),
-        model_id,
-        cell("hardware_version").upper(),
-        firmware,
-        generation,
-        cell("smets_chts_version"),
-        cell("gbcs_version"),
-        status.value,
-        cell("image_hash"),
-        cell("date_added"),
-        line,
-        extra,
-    )
+            cells = list(map(strip, getter(row)))
+        except TypeError:  # spreadsheet cells: numbers, dates, None
+            cells = ["" if c is None else str(c).strip() for c in getter(row)]
+        finally:
+            if pad:
+                row.pop()
+        (dtype_raw, mfr, mfr_name, model, hw, fw, gen_raw, smets_v, gbcs, status_raw, img, added) = cells
+        if not any(cells):
+            return None
+        dtype = types.get(dtype_raw) or types.get(dtype_raw.upper().replace(" ", ""))
+        if dtype is None:
+            if not dtype_raw:
+                return RowProblem(line, "Device Type is empty")
+            return RowProblem(line, f"Device Type {dtype_raw!r} is not one of {', '.join(types)}")
+        if not mfr:
+            return RowProblem(line, "Manufacturer ID is empty")
+        if not model:
+            return RowProblem(line, "Model ID is empty")
+        if not fw and dtype not in firmware_optional:
+            return RowProblem(line, "Firmware Version is empty")
+        status = "Active"
+        if has_status:
+            found = statuses.get(status_raw.lower())
+            if found is None:
+                allowed = ", ".join(s.value for s in CplStatus)
+                return RowProblem(line, f"Status {status_raw!r} is not one of {allowed}")
+            status = found
+        generation = None
+        if gen_raw:
+            try:
+                generation = _generation_value(gen_raw)
+            except DomainInputError as exc:
+                return RowProblem(line, f"SMETS Generation: {exc}")
+        extra = ""
+        if extras:
+            kept = {name: _cell(row, idx) for name, idx in extras if _cell(row, idx)}
+            extra = json.dumps(kept, ensure_ascii=False) if kept else ""
+        return (dtype, mfr.upper(), mfr_name, model.upper(), hw.upper(), fw.upper(), generation, smets_v, gbcs,
+                status, img, added, line, extra)
+
+    return read
+
+
+def row_values(row: Sequence[object], header: HeaderMap, line: int) -> RowValues | RowProblem:
+    """Validate one data row into insert-ready values (a blank row is a problem here)."""
+    result = make_row_reader(header)(list(row), line)
+    if result is None:
+        return RowProblem(line, "the row is empty")
+    return result
 
 
 def entry_from_values(values: Sequence[object]) -> CplEntry:

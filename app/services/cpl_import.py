@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.domain.cpl_format import CplHeaderError, RowProblem, RowValues, find_header, row_values
+from app.domain.cpl_format import CplHeaderError, RowProblem, RowValues, find_header, make_row_reader
 from app.domain.errors import DomainInputError
 from app.services.context import AppContext
 
@@ -115,15 +115,15 @@ def import_cpl(ctx: AppContext, path: Path, progress: Progress | None = None) ->
     report = CplImportReport(file_name=path.name)
     data_rows = itertools.chain(head[header_index + 1 :], rows)
 
+    read_row = make_row_reader(header)
+
     def accepted() -> Iterator[RowValues]:
-        seen = 0
-        for line, row in data_rows:
-            seen += 1
+        for seen, (line, row) in enumerate(data_rows, start=1):
             if progress is not None and seen % 10_000 == 0:
                 progress(seen)
-            if not any(str(c).strip() for c in row if c is not None):
+            values = read_row(row if isinstance(row, list) else list(row), line)
+            if values is None:
                 continue
-            values = row_values(row, header, line)
             if isinstance(values, RowProblem):
                 report.rejected.append(values)
             else:
