@@ -48,10 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _start_logging(args: argparse.Namespace) -> None:
+    from app.services.logs import configure_logging
+    from app.services.paths import resolve_log_dir
+
+    try:
+        configure_logging(resolve_log_dir(args.data_dir))
+    except OSError as exc:  # a read-only home must not stop a check
+        print(f"hubcheck: logging disabled ({exc})", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        _start_logging(args)
         handler = args.handler
         return int(handler(args))
     except CliError as exc:

@@ -18,3 +18,12 @@ def resolve_data_dir(explicit: Path | str | None = None) -> Path:
     import platformdirs  # deferred: only needed when nothing else names the folder
 
     return Path(platformdirs.user_data_dir("HubCheck", appauthor=False))
+
+
+def resolve_log_dir(explicit_data_dir: Path | str | None = None) -> Path:
+    """Logs sit beside a redirected data folder (tests, demos), else in the user log folder."""
+    if explicit_data_dir or os.environ.get("HUBCHECK_HOME"):
+        return resolve_data_dir(explicit_data_dir) / "logs"
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("HubCheck", appauthor=False))
