@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.jobs",
     "app.commands.check",
     "app.commands.settings",
+    "app.commands.scan",
 )
 
 
