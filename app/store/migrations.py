@@ -23,7 +23,7 @@ MigrationStep = Callable[[Connection], None]
 
 # version -> step that upgrades from version-1. Append only; never edit a released step.
 STEPS: dict[int, MigrationStep] = {}
-LATEST_VERSION = 1
+LATEST_VERSION = 2
 
 
 class SchemaTooNewError(RuntimeError):
@@ -36,6 +36,14 @@ def register_step(version: int) -> Callable[[MigrationStep], MigrationStep]:
         return func
 
     return wrap
+
+
+@register_step(2)
+def _add_outbox_and_audit(conn: Connection) -> None:
+    """Version 2: install visits, the intent outbox, its counters and exports, the audit journal."""
+    from app.store.outbox_models import OUTBOX_TABLES
+
+    Base.metadata.create_all(conn, tables=OUTBOX_TABLES)
 
 
 def current_version(conn: Connection) -> int:

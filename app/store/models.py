@@ -88,3 +88,7 @@ class DeviceRow(Base):
     csp_region: Mapped[str] = mapped_column(String(20), default="")
     has_s1sp: Mapped[bool] = mapped_column(Boolean, default=False)
     imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# Tables other modules add to the same metadata, so create_all sees them (imported last: they use Base).
+from app.store import outbox_models as _outbox_models  # noqa: E402,F401
