@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from app.domain.ids import DeviceId
-from app.domain.smets import Generation, classify_generation
+from app.domain.smets import Generation, classify_generation, generation_from_version_text
 
 
 class DeviceType(StrEnum):
@@ -67,7 +67,10 @@ class CplEntry:
 
     @property
     def generation(self) -> Generation | None:
-        return classify_generation(explicit=self.smets_generation, version_text=self.smets_chts_version)
+        found = classify_generation(explicit=self.smets_generation, version_text=self.smets_chts_version)
+        if found is None and generation_from_version_text(self.gbcs_version) is Generation.SMETS2_PLUS:
+            return Generation.SMETS2_PLUS  # a GBCS version names a SMETS2+ device (A1)
+        return found
 
     def to_json(self) -> dict[str, object]:
         return {
