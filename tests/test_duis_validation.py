@@ -10,10 +10,10 @@ import pytest
 
 from app.domain.devices import DeviceType
 from app.domain.duis import (
-    CHFInstallType,
-    CHFLocation,
     ChfFaultReturn,
     ChfInstallSuccess,
+    CHFInstallType,
+    CHFLocation,
     ChfNoFaultReturn,
     DevicePrenotification,
     DuisFieldError,
