@@ -13,6 +13,7 @@ from app.domain.duis import (
     ResponseCategory,
     UnsafeXmlError,
     categorise_code,
+    parse_request_id,
     parse_response,
 )
 from app.domain.errors import DomainInputError
@@ -95,6 +96,18 @@ def test_read_firmware_response(shared_dir: Path) -> None:
     assert answer.payload_kind == "GBCSPayload"
     assert answer.gbcs_payload is not None and answer.gbcs_payload.startswith("3QAAAAAAAFUR")
     assert answer.inventory == ()
+    assert answer.answers(answer.request_id)
+    assert not answer.answers(parse_request_id("90-B3-D5-1F-30-01-00-00:88-73-84-57-00-2F-96-1E:1"))
+
+
+def test_a_response_without_request_id_is_matched_by_its_response_id() -> None:
+    xml = _ack("I99", "8.7.2").replace(
+        b"<sr:Header>", b"<sr:Header><sr:ResponseID>00-DB-12-34-56-78-90-A4:90-B3-D5-1F-30-01-00-00:7</sr:ResponseID>"
+    )
+    answer = parse_response(xml)
+    assert answer.request_id is None
+    assert answer.answers(parse_request_id("90-B3-D5-1F-30-01-00-00:00-db-12-34-56-78-90-a4:7"))
+    assert not answer.answers(parse_request_id("90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A4:8"))
 
 
 def test_real_responses_also_validate(shared_dir: Path, duis_xsd: Path) -> None:

@@ -143,6 +143,12 @@ class DuisResponse:
     def is_warning(self) -> bool:
         return self.category is ResponseCategory.WARNING
 
+    def answers(self, request_id: RequestId) -> bool:
+        """True when this response is for ``request_id`` (by RequestID, else by the swapped ResponseID)."""
+        if self.request_id is not None:
+            return self.request_id == request_id
+        return self.response_id is not None and self.response_id.upper() == request_id.response_id
+
     def to_dict(self) -> dict[str, object]:
         return {
             "schema_version": self.schema_version,
