@@ -6,18 +6,8 @@ import json
 import uuid
 from typing import Any
 
-from tests.test_backoffice_support import (  # noqa: F401  (fixtures)
-    CHF,
-    TestClient,
-    admin,
-    alice,
-    bob,
-    client,
-    clock,
-    db_url,
-    make_intent,
-    store,
-)
+from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
+from tests.test_backoffice_support import CHF, TestClient, make_intent
 
 
 def post(client: TestClient, headers: dict[str, str], items: list[Any]) -> dict[str, Any]:
@@ -77,7 +67,9 @@ def test_single_endpoint_statuses(client: TestClient, alice: dict[str, str]) -> 
     assert again.status_code == 200 and again.json() == first.json()
     changed = client.post(f"/v1/intents/{key}", json=dict(intent, srv="8.7.2"), headers=alice)
     assert changed.status_code == 422
-    mismatch = client.post(f"/v1/intents/{uuid.uuid4()}", json=dict(intent, idempotency_key=key), headers=alice)
+    mismatch = client.post(
+        f"/v1/intents/{uuid.uuid4()}", json=dict(intent, idempotency_key=key), headers=alice
+    )
     assert mismatch.status_code == 422
     fetched = client.get(f"/v1/intents/{key}", headers=alice)
     assert fetched.status_code == 200 and fetched.json()["state"] == "accepted"
@@ -118,9 +110,7 @@ def test_batch_envelope_errors(client: TestClient, alice: dict[str, str]) -> Non
     assert client.post("/v1/intents", json={"not": "a list"}, headers=alice).status_code == 422
     too_many = [make_intent() for _ in range(501)]
     assert client.post("/v1/intents", json=too_many, headers=alice).status_code == 422
-    broken = client.post(
-        "/v1/intents", content=b"[{", headers={**alice, "Content-Type": "application/json"}
-    )
+    broken = client.post("/v1/intents", content=b"[{", headers={**alice, "Content-Type": "application/json"})
     assert broken.status_code == 422
 
 
@@ -148,7 +138,9 @@ def test_hostile_values_get_4xx_not_500(client: TestClient, alice: dict[str, str
     assert response.status_code == 200 and response.json()["results"][0]["status"] == 422
     # NaN is not JSON; send the batch as text so the server sees the literal
     payload = json.dumps(hostile, allow_nan=True).encode()
-    response = client.post("/v1/intents", content=payload, headers={**alice, "Content-Type": "application/json"})
+    response = client.post(
+        "/v1/intents", content=payload, headers={**alice, "Content-Type": "application/json"}
+    )
     assert response.status_code == 200, response.text
     assert [r["status"] for r in response.json()["results"]] == [422] * len(hostile)
 

@@ -30,10 +30,13 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r".*starlette\.testclient.*")
     from fastapi.testclient import TestClient
 
-__all__ = ["TestClient"]
+# What ``from tests.test_backoffice_support import *`` brings in: the fixtures, so each
+# test module sees them without naming them (ruff would read a named import that a test
+# argument shadows as a redefinition). Helpers are imported by name.
+__all__ = ["admin", "alice", "bob", "client", "clock", "db_url", "simulator", "store"]
 
 PG_ENV = "HUBCHECK_TEST_PG_URL"
-PG_SKIP = f"PostgreSQL back-office tests need {PG_ENV}; run: eval \"$(bash scripts/ci-postgres.sh)\""
+PG_SKIP = f'PostgreSQL back-office tests need {PG_ENV}; run: eval "$(bash scripts/ci-postgres.sh)"'
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),

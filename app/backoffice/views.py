@@ -35,11 +35,12 @@ def install_views(session: Session, records: Iterable[InstallRecord]) -> list[In
     rows = list(records)
     if not rows:
         return []
-    names = dict(
-        session.execute(
+    names = {
+        installer_id: name
+        for installer_id, name in session.execute(
             select(Installer.id, Installer.name).where(Installer.id.in_({r.installer_id for r in rows}))
-        ).tuples()
-    )
+        )
+    }
     by_install: dict[tuple[int, str], list[IntentSummary]] = {}
     intents = session.scalars(
         select(Intent).where(Intent.install_id.in_({r.install_id for r in rows})).order_by(Intent.id)

@@ -130,7 +130,7 @@ def list_jobpacks(
         if principal.is_admin and installer is None:
             target = None
         rows = visible_jobpacks(session, target)
-        names = dict(session.execute(select(Installer.id, Installer.name)).tuples().all())
+        names = {i: n for i, n in session.execute(select(Installer.id, Installer.name))}
         return JobPackList(jobpacks=[jobpack_info(r, names) for r in rows])
 
 
