@@ -1,0 +1,415 @@
+"""One sync pass: recover, push visit records, push intents in batches, pull status, adopt the regime.
+
+Durability rules (why the pass is shaped like this):
+
+* Only one worker per data folder runs a pass (:class:`~app.sync.lock.SyncLock`), so the
+  recovery at its start — every ``sent`` row back to ``queued`` — never touches another
+  worker's rows in flight.
+* Rows are marked ``sent`` in their own committed transaction *before* the POST, and the
+  answer is written in another right after it. A crash between the two leaves them ``sent``;
+  the next pass re-queues and re-sends them, and the back office answers ``replayed``.
+* A transient fault puts the batch back to ``queued`` with exponential backoff and stops
+  pushing for this pass (the network is likely down; hammering it helps nobody). A
+  refused token stops the pass and leaves every intent queued: nothing is lost or rejected
+  because of a laptop's configuration.
+* Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from app.store import outbox
+from app.sync.backoff import backoff_delay
+from app.sync.client import AuthError, BackofficeClient, BatchTooLarge, ItemResult, TransientError
+from app.sync.lock import SyncLock
+
+if TYPE_CHECKING:  # the context is only passed through; sync depends on store, not services
+    from app.services.context import AppContext
+
+DEFAULT_BATCH = 500
+STATUS_PAGE = 1000
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one pass did, for the status bar, the log and ``hubcheck sync --json``.
+
+    ``status``: ``ok`` (everything reachable), ``offline`` (back office unreachable),
+    ``partial`` (some calls failed and were put back for later), ``auth_failed``,
+    ``not_configured`` (no URL or token) or ``busy`` (another sync is running).
+    """
+
+    status: str = "ok"
+    message: str = ""
+    started_at: str = ""
+    duration_s: float = 0.0
+    recovered: int = 0
+    visits_sent: int = 0
+    visits_accepted: int = 0
+    visits_rejected: int = 0
+    batches: int = 0
+    sent: int = 0
+    created: int = 0
+    replayed: int = 0
+    rejected: int = 0
+    retried: int = 0
+    status_changes: int = 0
+    status_applied: int = 0
+    cursor: int = 0
+    regime: str | None = None
+    regime_source: str | None = None
+    regime_changed: bool = False
+    queued_left: int = 0
+    in_flight_left: int = 0
+    next_due_at: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_json(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        data["errors"] = list(self.errors)
+        return data
+
+
+def _iso(moment: float | None = None) -> str:
+    return datetime.fromtimestamp(moment if moment is not None else time.time(), UTC).isoformat(
+        timespec="microseconds"
+    )
+
+
+def intent_item(claimed: outbox.ClaimedIntent) -> dict[str, Any]:
+    """The wire form of one intent (IntentIn). Built only from stored columns, so a resend is
+    identical to the first send and the back office recognises it as a replay."""
+    payload = json.loads(claimed.payload_json)
+    return {
+        "idempotency_key": claimed.idempotency_key,
+        "srv": claimed.srv,
+        "command_variant": claimed.command_variant,
+        "target": claimed.target,
+        "body": payload.get("body", {}),
+        "duis_xml": claimed.duis_xml,
+        "install_id": claimed.install_id,
+        "job_ref": claimed.job_ref or None,
+        "created_at": claimed.created_at,
+        "meta": {"kind": claimed.kind, "format": payload.get("format"), "critical": claimed.critical},
+    }
+
+
+def visit_item(visit: outbox.ClaimedVisit) -> dict[str, Any]:
+    """The wire form of one visit record (InstallIn), built only from stored columns."""
+    meta = json.loads(visit.meta_json or "{}")
+    meta.update(
+        {
+            "meter_type": visit.meter_type,
+            "regime": visit.regime,
+            "regime_source": visit.regime_source,
+            "abort_reason": visit.abort_reason,
+        }
+    )
+    reasons = [
+        {"code": r["code"], "severity": r["severity"], "message": str(r.get("message", ""))[:2000]}
+        for r in json.loads(visit.reasons_json or "[]")
+    ]
+    return {
+        "install_id": visit.id,
+        "job_ref": visit.job_ref,
+        "ppmid": visit.ppmid,
+        "hub": visit.hub,
+        "meter": visit.meter,
+        "verdict_level": visit.verdict_level,
+        "reasons": reasons,
+        "override_reason": visit.override_reason,
+        "outcome": visit.outcome,
+        "started_at": visit.started_at,
+        "finished_at": visit.finished_at,
+        "meta": meta,
+    }
+
+
+def _answer(result: ItemResult) -> outbox.ServerAnswer:
+    if result.outcome in ("created", "replayed") and result.state in outbox.SERVER_STATES:
+        return outbox.ServerAnswer(
+            state=result.state or "accepted",
+            request_id=result.request_id,
+            response_code=result.response_code,
+            reason=result.reason,
+        )
+    why = result.error or f"refused by the back office ({result.outcome})"
+    return outbox.ServerAnswer(state="rejected", reason=why)
+
+
+def cursor_name(url: str, token: str) -> str:
+    """The status cursor belongs to one back office and one installer (token)."""
+    digest = hashlib.sha256(f"{url}\n{token}".encode()).hexdigest()[:16]
+    return f"{outbox.STATUS_CURSOR}:{digest}"
+
+
+class _Pass:
+    """The state of one pass; methods are the pass's steps, in order."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        client: BackofficeClient,
+        report: SyncReport,
+        *,
+        ignore_backoff: bool,
+        batch_size: int,
+        deadline: float | None,
+        progress: Progress | None,
+    ) -> None:
+        self.ctx, self.client, self.report = ctx, client, report
+        self.engine = ctx.engine
+        self.ignore_backoff = ignore_backoff
+        self.batch_size = max(1, min(batch_size, DEFAULT_BATCH))
+        self.deadline = deadline
+        self.progress = progress
+
+    def _time_left(self) -> bool:
+        return self.deadline is None or time.monotonic() < self.deadline
+
+    def _fault(self, exc: TransientError) -> None:
+        self.report.errors.append(str(exc))
+        self.report.status = "offline" if exc.offline else "partial"
+
+    def recover(self) -> None:
+        with self.engine.begin() as conn:
+            self.report.recovered = outbox.recover_in_flight(conn)
+
+    def push_visits(self) -> bool:
+        while self._time_left():
+            now = time.time()
+            with self.engine.begin() as conn:
+                visits = outbox.claim_due_visits(
+                    conn, now=now, limit=self.batch_size, ignore_backoff=self.ignore_backoff
+                )
+            if not visits:
+                return True
+            try:
+                results = self.client.post_installs([visit_item(v) for v in visits])
+            except TransientError as exc:
+                self._fault(exc)
+                retries = [(v.id, now + backoff_delay(v.attempts, retry_after=exc.retry_after)) for v in visits]
+                with self.engine.begin() as conn:
+                    outbox.release_visits(conn, retries, str(exc))
+                return False
+            except (AuthError, BatchTooLarge) as exc:
+                with self.engine.begin() as conn:
+                    outbox.release_visits(conn, [(v.id, now) for v in visits], str(exc))
+                if isinstance(exc, AuthError):
+                    raise
+                self.batch_size = max(1, self.batch_size // 2)
+                continue
+            except BaseException as exc:
+                with self.engine.begin() as conn:
+                    outbox.release_visits(conn, [(v.id, now) for v in visits], f"{type(exc).__name__}: {exc}")
+                raise
+            outcome = []
+            for visit, result in zip(visits, results, strict=True):
+                ok = result.outcome in ("created", "replayed")
+                outcome.append((visit.id, "accepted" if ok else "rejected", None if ok else result.error))
+                self.report.visits_accepted += ok
+                self.report.visits_rejected += not ok
+            self.report.visits_sent += len(visits)
+            with self.engine.begin() as conn:
+                outbox.finish_visits(conn, outcome)
+        return True
+
+    def push_intents(self) -> bool:
+        while self._time_left():
+            now = time.time()
+            with self.engine.begin() as conn:
+                claimed = outbox.claim_due(
+                    conn, now=now, now_text=_iso(now), limit=self.batch_size, ignore_backoff=self.ignore_backoff
+                )
+            if not claimed:
+                return True
+            try:
+                results = self.client.post_intents([intent_item(c) for c in claimed])
+            except TransientError as exc:
+                self._fault(exc)
+                self.report.retried += len(claimed)
+                retries = [(c.id, now + backoff_delay(c.attempts, retry_after=exc.retry_after)) for c in claimed]
+                with self.engine.begin() as conn:
+                    outbox.release(conn, retries, str(exc), _iso())
+                return False
+            except (AuthError, BatchTooLarge) as exc:
+                with self.engine.begin() as conn:
+                    outbox.release(conn, [(c.id, now) for c in claimed], str(exc), _iso())
+                if isinstance(exc, AuthError):
+                    raise
+                if self.batch_size == 1:
+                    self.report.errors.append(str(exc))
+                    self.report.status = "partial"
+                    return False
+                self.batch_size = max(1, self.batch_size // 2)
+                continue
+            except BaseException as exc:
+                # A bug or an interrupt: hand the rows back now rather than at the next start-up.
+                with self.engine.begin() as conn:
+                    outbox.release(conn, [(c.id, now) for c in claimed], f"{type(exc).__name__}: {exc}", _iso())
+                raise
+            answers = [(c.id, _answer(r)) for c, r in zip(claimed, results, strict=True)]
+            with self.engine.begin() as conn:
+                outbox.record_answers(conn, answers, _iso())
+            self.report.batches += 1
+            self.report.sent += len(claimed)
+            self.report.created += sum(r.outcome == "created" for r in results)
+            self.report.replayed += sum(r.outcome == "replayed" for r in results)
+            self.report.rejected += sum(a.state == "rejected" for _, a in answers)
+            if self.progress is not None:
+                self.progress("sent", self.report.sent)
+        return True
+
+    def pull_status(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            cursor = outbox.read_counter(conn, name)
+        while True:
+            page = self.client.pull_status(cursor, STATUS_PAGE)
+            updates = [
+                outbox.StatusUpdate(
+                    c.idempotency_key,
+                    outbox.ServerAnswer(c.state, c.request_id, c.response_code, c.reason, c.seq),
+                )
+                for c in page.changes
+                if c.state in outbox.RANK
+            ]
+            with self.engine.begin() as conn:
+                self.report.status_applied += outbox.apply_status_changes(conn, updates, _iso())
+                outbox.raise_counter(conn, name, page.cursor)
+            self.report.status_changes += len(page.changes)
+            cursor = max(cursor, page.cursor)
+            self.report.cursor = cursor
+            if not page.more or not page.changes:
+                return
+
+    def adopt_regime(self) -> None:
+        from app.store import audit
+
+        answer = self.client.get_regime()
+        settings = self.ctx.settings
+        values = settings.load().values
+        self.report.regime = answer.regime
+        self.report.regime_source = "backoffice"
+        if values.get("regime") == answer.regime and values.get("regime_source") == "backoffice":
+            return
+        settings.set_many({"regime": answer.regime, "regime_source": "backoffice"})
+        self.report.regime_changed = True
+        with self.engine.begin() as conn:
+            audit.append(
+                conn,
+                "regime.adopted",
+                answer.regime,
+                {
+                    "from": values.get("regime"),
+                    "from_source": values.get("regime_source"),
+                    "effective_from": answer.effective_from,
+                    "backoffice_source": answer.source,
+                },
+            )
+
+    def summarise(self) -> None:
+        with self.engine.connect() as conn:
+            counts = outbox.counts_by_state(conn)
+            self.report.next_due_at = outbox.earliest_due(conn)
+        self.report.queued_left = counts.get("queued", 0)
+        self.report.in_flight_left = counts.get("sent", 0)
+
+
+def sync_once(
+    ctx: AppContext,
+    *,
+    ignore_backoff: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    client: BackofficeClient | None = None,
+    max_seconds: float | None = None,
+    pull_status: bool = True,
+    adopt_regime: bool = True,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Run one sync pass now, in the calling thread (the UI calls it from a worker thread).
+
+    ``ignore_backoff``: send queued intents even if their next attempt is not due yet
+    ("Sync now", the network just came back). Never raises for network or server faults:
+    they are in the report; the intents stay queued.
+    """
+    started = time.monotonic()
+    report = SyncReport(started_at=_iso())
+    url = str(ctx.setting("backoffice_url") or "")
+    token = str(ctx.setting("backoffice_token") or "")
+    if client is None and (not url or not token):
+        report.status = "not_configured"
+        report.message = "set backoffice_url and backoffice_token to sync (hubcheck settings set KEY VALUE)"
+        return report
+    lock = SyncLock(ctx.data_dir)
+    if not lock.acquire():
+        report.status = "busy"
+        report.message = "another sync is running for this data folder"
+        return report
+    own_client = client is None
+    http = client or BackofficeClient(url, token)
+    deadline = started + max_seconds if max_seconds is not None else None
+    step = _Pass(
+        ctx, http, report, ignore_backoff=ignore_backoff, batch_size=batch_size, deadline=deadline, progress=progress
+    )
+    try:
+        step.recover()
+        try:
+            if step.push_visits():
+                step.push_intents()
+            if pull_status:
+                step.pull_status(cursor_name(http.base_url, token))
+            if adopt_regime:
+                step.adopt_regime()
+        except AuthError as exc:
+            report.status = "auth_failed"
+            report.errors.append(str(exc))
+        except TransientError as exc:
+            step._fault(exc)
+        step.summarise()
+    finally:
+        if own_client:
+            http.close()
+        lock.release()
+    if not report.message:
+        report.message = _message(report)
+    report.duration_s = round(time.monotonic() - started, 3)
+    return report
+
+
+def _message(report: SyncReport) -> str:
+    if report.status == "ok":
+        return f"synced: {report.created} new, {report.replayed} already there, {report.rejected} rejected; " \
+            f"{report.queued_left} still queued"
+    if report.status == "auth_failed":
+        return "the back office refused the token: check backoffice_token; nothing was lost, everything stays queued"
+    if report.status == "offline":
+        return f"the back office cannot be reached; {report.queued_left} intents stay queued and will be retried"
+    return f"some calls failed and will be retried: {report.errors[-1] if report.errors else ''}"
+
+
+def recover_in_flight(ctx: AppContext) -> int:
+    """Start-up recovery for the app: rows a crash left ``sent`` go back to ``queued``.
+
+    Returns -1 without touching anything when a sync worker is running right now.
+    """
+    lock = SyncLock(ctx.data_dir)
+    if not lock.acquire():
+        return -1
+    try:
+        with ctx.engine.begin() as conn:
+            return outbox.recover_in_flight(conn)
+    finally:
+        lock.release()
