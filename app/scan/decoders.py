@@ -126,6 +126,14 @@ class ZbarDecoder:
         found = self._read(half_scale(grey), symbols)
         if thorough and not found:
             found = self._read(grey, symbols) or self._read(inverted(half_scale(grey)), symbols)
+        if thorough and not found and self._symbols["Code128"] in symbols:
+            # noisy Code 128: average along the bars (see frames.squash_rows)
+            code128 = [self._symbols["Code128"]]
+            for rows in (8, 16):  # zbar's 1-D reader wants less noise than zxing's
+                for view in (grey, rotated90(grey)):
+                    found = self._read(squash_rows(view, rows), code128)
+                    if found:
+                        return found
         return found
 
     def _read(self, grey: GreyFrame, symbols: list[Any]) -> list[DecodedCode]:

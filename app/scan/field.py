@@ -1,0 +1,197 @@
+"""``ScanField``: one input for a device label, fed by a scanner, a person, a paste or a drop.
+
+A keyboard-wedge scanner types the label and ends with Enter or Tab; a person may type
+or paste the same thing. Either way the text goes through ``parse_label`` and the field
+shows the canonical device ID and whether the install code's CRC holds, then emits
+``scanned(LabelData)`` — or ``rejected(message)`` with the parser's explanation.
+Dropping or pasting a picture of a label decodes it (the decoder is imported then, not
+when the window is built).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from app.domain.labels import LabelData, LabelError, parse_label
+
+STATE_EMPTY = "empty"
+STATE_OK = "ok"
+STATE_WARNING = "warning"
+STATE_ERROR = "error"
+
+
+class ScanField(QWidget):
+    """A labelled line edit plus a status line; objectNames ``<name>``, ``<name>Input``, ``<name>Status``.
+
+    Signals: ``scanned(LabelData)`` after a good read, ``rejected(str)`` with the reason
+    a read held no single device ID, ``cleared()`` when the person edits a committed value.
+    The ``state`` dynamic property (empty/ok/warning/error) is there for style sheets.
+    """
+
+    scanned = Signal(object)
+    rejected = Signal(str)
+    cleared = Signal()
+
+    def __init__(self, name: str, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self._data: LabelData | None = None
+        self.input = QLineEdit(self)
+        self.input.setObjectName(f"{name}Input")
+        self.input.setPlaceholderText(placeholder or self.tr("Scan or type the device ID"))
+        self.input.setClearButtonEnabled(True)
+        self.status = QLabel(self)
+        self.status.setObjectName(f"{name}Status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.input)
+        layout.addWidget(self.status)
+        self.setFocusProxy(self.input)
+        self.input.returnPressed.connect(self._commit_typed)
+        self.input.textEdited.connect(self._on_edited)
+        self.input.installEventFilter(self)
+        self.input.setAcceptDrops(True)
+        self._set_state(STATE_EMPTY, "")
+
+    # --- public API -------------------------------------------------------------------
+    @property
+    def label_data(self) -> LabelData | None:
+        """The last good read, or None."""
+        return self._data
+
+    @property
+    def state(self) -> str:
+        return str(self.property("state"))
+
+    def accept_scan(self, text: str) -> LabelData | None:
+        """Parse scanned or typed text, show the outcome, emit ``scanned`` or ``rejected``."""
+        try:
+            data = parse_label(text.replace("\r", "").replace("\n", ""))
+        except LabelError as exc:
+            self._data = None
+            self.input.setText(text.strip())
+            self._set_state(STATE_ERROR, str(exc))
+            self.rejected.emit(str(exc))
+            return None
+        self._data = data
+        self.input.setText(str(data.device_id))
+        self.input.setCursorPosition(0)
+        self._show(data)
+        self.scanned.emit(data)
+        return data
+
+    def clear(self) -> None:
+        self._data = None
+        self.input.clear()
+        self._set_state(STATE_EMPTY, "")
+
+    # --- behaviour --------------------------------------------------------------------
+    def _show(self, data: LabelData) -> None:
+        if data.install_code_ok and data.install_code is not None:
+            crc = data.install_code.label_hex[-4:]
+            self._set_state(STATE_OK, self.tr("Install code OK (CRC %1)").replace("%1", crc))
+        elif data.has_install_code:
+            self._set_state(STATE_WARNING, self.tr("Install code problem: %1").replace("%1", data.install_code_problem or ""))
+        else:
+            self._set_state(STATE_OK, self.tr("No install code on this label"))
+
+    def _set_state(self, state: str, message: str) -> None:
+        self.setProperty("state", state)
+        self.status.setText(message)
+        self.status.setVisible(bool(message))
+        for widget in (self, self.input, self.status):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+    def _commit_typed(self) -> None:
+        text = self.input.text()
+        if text.strip() and (self._data is None or text != str(self._data.device_id)):
+            self.accept_scan(text)
+
+    def _on_edited(self, _text: str) -> None:
+        if self._data is not None or self.state != STATE_EMPTY:
+            self._data = None
+            self._set_state(STATE_EMPTY, "")
+            self.cleared.emit()
+
+    def _restart(self) -> None:
+        self.input.clear()
+        self._on_edited("")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is not self.input:
+            return False
+        kind = event.type()
+        if kind == QEvent.Type.KeyPress:
+            key = event.key()  # type: ignore[attr-defined]
+            if self.state != STATE_EMPTY and _starts_new_entry(event):
+                self._restart()  # a new scan replaces the shown value instead of mixing with it
+            elif key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and self.input.text().strip():
+                self._commit_typed()  # a scanner set to a Tab suffix; focus still moves on
+            elif event.matches(QKeySequence.StandardKey.Paste) and self._paste_picture():  # type: ignore[attr-defined]
+                return True
+        elif kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            from app.scan.images import mime_has_picture
+
+            if mime_has_picture(event.mimeData()):  # type: ignore[attr-defined]
+                event.acceptProposedAction()  # type: ignore[attr-defined]
+                return True
+        elif kind == QEvent.Type.Drop:
+            from app.scan.images import mime_has_picture
+
+            mime = event.mimeData()  # type: ignore[attr-defined]
+            if mime_has_picture(mime):
+                event.acceptProposedAction()  # type: ignore[attr-defined]
+                self.accept_picture_mime(mime)
+                return True
+        return False
+
+    def _paste_picture(self) -> bool:
+        from PySide6.QtGui import QGuiApplication
+
+        from app.scan.images import mime_has_picture
+
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None or mime.hasText() and not mime.hasImage() and not mime.hasUrls():
+            return False
+        if not mime_has_picture(mime):
+            return False
+        self.accept_picture_mime(mime)
+        return True
+
+    def accept_picture_mime(self, mime: object) -> LabelData | None:
+        """Decode a dropped or pasted picture and take the first code that holds a device ID."""
+        from app.scan.images import decode_mime
+
+        codes, problems = decode_mime(mime)
+        for code in codes:
+            if code.label() is not None:
+                return self.accept_scan(code.text)
+        message = problems[0] if problems else (
+            self.tr("No barcode with a device ID in that picture") if not codes
+            else self.tr("The barcode in that picture holds no device ID: %1").replace("%1", codes[0].text[:60])
+        )
+        self._data = None
+        self._set_state(STATE_ERROR, message)
+        self.rejected.emit(message)
+        return None
+
+
+def _starts_new_entry(event: QEvent) -> bool:
+    text = event.text()  # type: ignore[attr-defined]
+    blocked = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+    return len(text) == 1 and text.isprintable() and not (event.modifiers() & blocked)  # type: ignore[attr-defined]
+
+
+def enclosing_scan_field(widget: QObject | None) -> ScanField | None:
+    """The ScanField a widget belongs to (the field itself or its line edit), if any."""
+    while widget is not None:
+        if isinstance(widget, ScanField):
+            return widget
+        widget = widget.parent()
+    return None

@@ -1,0 +1,224 @@
+"""Keyboard-wedge scanners: recognise a scanner's burst of keys wherever the focus is.
+
+A USB or Bluetooth scanner "types" a label far faster than a person (a few ms per key)
+and ends with Enter or Tab. ``WedgeDetector`` is an application-wide event filter: it
+holds printable keys for up to ``scan_timeout_ms``; if they turn out to be a burst that
+ends in a suffix key, the text is routed to a scan field (or a callback) and the focused
+widget never sees it; otherwise the held keys are delivered, in order, to the widget
+they were meant for. Keys typed at human speed therefore arrive unchanged, only late by
+at most ``scan_timeout_ms``. When the focus is already in a ``ScanField`` the detector
+stays out of the way: the field reads the burst itself.
+
+Thresholds follow onScan.js as summarised in ANCHORS.md §5 (30 ms per character on
+average, at least 6 characters, Enter or Tab suffix, 100 ms before a burst is judged)
+and are configurable per scanner model through ``WedgeConfig``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+
+from app.scan.field import ScanField, enclosing_scan_field
+
+_SUFFIXES = (int(Qt.Key.Key_Return), int(Qt.Key.Key_Enter), int(Qt.Key.Key_Tab))
+_HELD_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+
+
+@dataclass(frozen=True, slots=True)
+class WedgeConfig:
+    """Burst thresholds. Defaults from ANCHORS.md §5 (onScan.js)."""
+
+    avg_ms_per_char: float = 30.0  # a burst's mean time per character must not exceed this
+    min_length: int = 6  # shorter bursts are typing (device IDs are 16+ characters anyway)
+    scan_timeout_ms: int = 100  # silence that ends a burst; also the most a typed key is delayed
+    suffix_keys: tuple[int, ...] = _SUFFIXES  # Qt key codes that end a scan
+    require_suffix: bool = True  # False: a fast burst ended by silence also counts (scanners with no suffix)
+
+    def __post_init__(self) -> None:
+        if self.avg_ms_per_char <= 0 or self.min_length < 1 or self.scan_timeout_ms < 1:
+            raise ValueError("wedge thresholds must be positive")
+
+
+@dataclass(slots=True)
+class BurstTracker:
+    """Qt-free timing logic: characters with their arrival times, judged as a scan or not."""
+
+    config: WedgeConfig
+    chars: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+
+    def gap_breaks(self, now_ms: float) -> bool:
+        """True when ``now_ms`` is too long after the last key for both to be one burst."""
+        return bool(self.times) and now_ms - self.times[-1] > self.config.scan_timeout_ms
+
+    def add(self, char: str, now_ms: float) -> None:
+        self.chars.append(char)
+        self.times.append(now_ms)
+
+    def is_scan(self, end_ms: float) -> bool:
+        """Long enough, and the mean time per character (first key to the end) fast enough."""
+        if len(self.chars) < self.config.min_length:
+            return False
+        return (end_ms - self.times[0]) / len(self.chars) <= self.config.avg_ms_per_char
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+    def clear(self) -> None:
+        self.chars.clear()
+        self.times.clear()
+
+
+@dataclass(slots=True)
+class _Held:
+    receiver: QWidget
+    key: int
+    modifiers: Qt.KeyboardModifier
+    text: str
+
+
+Target = ScanField | Callable[[str], Any]
+
+
+class WedgeDetector(QObject):
+    """Application-wide burst detector. ``install()`` puts it on the QApplication.
+
+    Routing: the targets given to ``set_targets`` in order — the first ScanField still
+    empty gets the scan, or the first target when all are filled; a callable target is
+    simply called with the text. A ``router(text)`` returning a target overrides that.
+    ``scanned(str)`` is emitted for every burst, routed or not.
+    """
+
+    scanned = Signal(str)
+
+    def __init__(
+        self,
+        config: WedgeConfig | None = None,
+        parent: QObject | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("wedgeDetector")
+        self.config = config or WedgeConfig()
+        # Arrival time, not QKeyEvent.timestamp(): synthesised and test events carry none,
+        # and a UI stall long enough to squeeze human typing into a burst would need ~1 s.
+        self._clock = clock or (lambda: time.monotonic() * 1000.0)
+        self._burst = BurstTracker(self.config)
+        self._held: list[_Held] = []
+        self._replaying = False
+        self._targets: list[Target] = []
+        self.router: Callable[[str], Target | None] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_silence)
+        self._app: QApplication | None = None
+
+    # --- set-up -----------------------------------------------------------------------
+    def install(self, app: QApplication | None = None) -> None:
+        self._app = app or QApplication.instance()  # type: ignore[assignment]
+        if self._app is not None:
+            self._app.installEventFilter(self)
+
+    def uninstall(self) -> None:
+        self.flush()
+        if self._app is not None:
+            self._app.removeEventFilter(self)
+            self._app = None
+
+    def set_config(self, config: WedgeConfig) -> None:
+        self.flush()
+        self.config = config
+        self._burst = BurstTracker(config)
+
+    def set_targets(self, targets: Sequence[Target]) -> None:
+        self._targets = list(targets)
+
+    def set_target(self, target: Target | None) -> None:
+        self._targets = [] if target is None else [target]
+
+    # --- event handling ---------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if self._replaying or event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWidget):
+            return False
+        focus = QApplication.focusWidget()
+        if watched is not (focus or watched.window()):
+            return False  # the same event propagating to a parent, or a window's own copy
+        if enclosing_scan_field(watched) is not None or _is_secret(watched):
+            self.flush()
+            return False
+        assert isinstance(event, QKeyEvent)
+        now = self._clock()
+        key, text, modifiers = event.key(), event.text(), event.modifiers()
+        if key in self.config.suffix_keys and self._held:
+            if self._burst.is_scan(now):
+                self._complete()
+                return True
+            self.flush()
+            return False
+        if len(text) == 1 and text.isprintable() and not (modifiers & _HELD_MODIFIERS):
+            if self._burst.gap_breaks(now):
+                self.flush()
+            self._burst.add(text, now)
+            self._held.append(_Held(watched, key, modifiers, text))
+            self._timer.start(self.config.scan_timeout_ms)
+            return True
+        self.flush()
+        return False
+
+    def _on_silence(self) -> None:
+        if not self.config.require_suffix and self._burst.is_scan(self._burst.times[-1] if self._burst.times else 0):
+            self._complete()
+        else:
+            self.flush()
+
+    def flush(self) -> None:
+        """Deliver held keys to the widgets they were meant for: they were typing, not a scan."""
+        self._timer.stop()
+        held, self._held = self._held, []
+        self._burst.clear()
+        self._replaying = True
+        try:
+            for item in held:
+                if _alive(item.receiver):
+                    press = QKeyEvent(QEvent.Type.KeyPress, item.key, item.modifiers, item.text)
+                    QApplication.sendEvent(item.receiver, press)
+        finally:
+            self._replaying = False
+
+    def _complete(self) -> None:
+        self._timer.stop()
+        text = self._burst.text
+        self._held.clear()
+        self._burst.clear()
+        self.scanned.emit(text)
+        target = self.router(text) if self.router is not None else self._default_target()
+        if target is None:
+            return
+        if isinstance(target, ScanField):
+            target.accept_scan(text)
+        else:
+            target(text)
+
+    def _default_target(self) -> Target | None:
+        for target in self._targets:
+            if isinstance(target, ScanField) and target.label_data is None:
+                return target
+        return self._targets[0] if self._targets else None
+
+
+def _is_secret(widget: QWidget) -> bool:
+    return isinstance(widget, QLineEdit) and widget.echoMode() != QLineEdit.EchoMode.Normal
+
+
+def _alive(obj: QObject) -> bool:
+    from shiboken6 import isValid
+
+    return bool(isValid(obj))
