@@ -25,6 +25,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.check",
     "app.commands.settings",
     "app.commands.scan",
+    "app.commands.install",
+    "app.commands.queue",
+    "app.commands.sync",
 )
 
 

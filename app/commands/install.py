@@ -1,0 +1,159 @@
+"""``hubcheck install record|abort``: record a visit's outcome and queue its Service Requests.
+
+Exit codes: 0 recorded; 1 refused because the pairing verdict is STOP and no
+``--override`` reason was given (the verdict is printed, nothing is written); 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from app.commands.common import EXIT_PARTIAL, CliError, open_context, print_json
+
+_LOCATIONS = {
+    "outside": "Outside Premises",
+    "outside-premises": "Outside Premises",
+    "external-wall": "Indoors on external wall",
+    "indoors-on-external-wall": "Indoors on external wall",
+    "deep-indoors": "Deep indoors",
+    "basement": "Basement or Cellar",
+    "basement-or-cellar": "Basement or Cellar",
+}
+_PREMISES = {
+    "detached": "Detached / Semi Detached",
+    "semi-detached": "Detached / Semi Detached",
+    "terraced": "Terraced",
+    "low-rise": "Low Rise Apartment (MDU <= 5 floors)",
+    "high-rise": "High Rise Apartment (MDU > 5 floors)",
+}
+DEFAULT_LOCATION = "Indoors on external wall"
+
+
+def register(subparsers: Any) -> None:
+    install = subparsers.add_parser("install", help="record an install visit and queue its Service Requests")
+    sub = install.add_subparsers(dest="install_command", metavar="ACTION", parser_class=type(install))
+    sub.required = True
+
+    rec = sub.add_parser("record", help="record an install: re-check the pairing, queue 8.14.x, 8.11, 8.7.x, 8.2, 11.2")
+    rec.add_argument("--job", required=True, metavar="REF", help="the job reference")
+    rec.add_argument("--ppmid", required=True, metavar="TEXT", help="what the scanner read from the PPMID label")
+    rec.add_argument("--hub", required=True, metavar="TEXT", help="what the scanner read from the hub label")
+    rec.add_argument("--meter", required=True, metavar="ID", help="the meter's device ID (ESME or GSME)")
+    rec.add_argument("--meter-type", choices=("ESME", "GSME"), default=None, help="default: the job pack's, else ESME")
+    rec.add_argument("--no-wan", action="store_true", help="the hub has no SM WAN: queue 8.14.2 with the site survey")
+    rec.add_argument(
+        "--premise-type",
+        default=None,
+        metavar="TEXT",
+        help="with --no-wan: detached, terraced, low-rise, high-rise (or the DUIS text)",
+    )
+    rec.add_argument(
+        "--obstruction",
+        action="append",
+        default=[],
+        choices=("metal", "connectivity", "shared"),
+        help="with --no-wan: an obstruction found (repeat for several)",
+    )
+    rec.add_argument(
+        "--hub-location",
+        default=DEFAULT_LOCATION,
+        metavar="TEXT",
+        help=f"DUIS CHFLocation: outside, external-wall, deep-indoors, basement (default {DEFAULT_LOCATION!r})",
+    )
+    rec.add_argument("--aerial", action="store_true", help="an external aerial was fitted")
+    rec.add_argument("--override", default=None, metavar="REASON", help="record a STOP verdict anyway, for this reason")
+    rec.add_argument("--mpxn", default=None, help="default: the job pack's MPxN")
+    rec.add_argument("--hub-smets", choices=("SMETS1", "SMETS2+"), default=None, help="the hub's generation, if known on site")
+    rec.add_argument("--json", action="store_true", help="print one JSON object")
+    rec.set_defaults(handler=_record)
+
+    abort = sub.add_parser("abort", help="record that a visit ended without an install")
+    abort.add_argument("--job", required=True, metavar="REF")
+    abort.add_argument("--reason", required=True, metavar="TEXT")
+    abort.add_argument("--ppmid", default=None, metavar="TEXT")
+    abort.add_argument("--hub", default=None, metavar="TEXT")
+    abort.add_argument("--meter", default=None, metavar="ID")
+    abort.add_argument("--json", action="store_true")
+    abort.set_defaults(handler=_abort)
+
+
+def _enum(value: str, table: dict[str, str], enum_type: Any, what: str) -> Any:
+    text = table.get(value.strip().lower().replace(" ", "-"), value.strip())
+    for member in enum_type:
+        if member.value.lower() == text.lower():
+            return member
+    allowed = ", ".join(sorted(set(table))) + "; or the DUIS text: " + "; ".join(m.value for m in enum_type)
+    raise CliError(f"{what} {value!r} is not known; use one of: {allowed}")
+
+
+def _record(args: argparse.Namespace) -> int:
+    from app.domain.devices import DeviceType
+    from app.domain.duis import CHFLocation, NoWanSurvey, PremiseType
+    from app.domain.errors import DomainInputError
+    from app.domain.smets import Generation
+    from app.services.installs import VisitBlocked, VisitRequest, record_visit
+
+    location = _enum(args.hub_location, _LOCATIONS, CHFLocation, "--hub-location")
+    survey = None
+    if args.no_wan:
+        if not args.premise_type:
+            raise CliError("--no-wan needs --premise-type (the 8.14.2 site survey)")
+        survey = NoWanSurvey(
+            premise_type=_enum(args.premise_type, _PREMISES, PremiseType, "--premise-type"),
+            metal_obstruction="metal" in args.obstruction,
+            connectivity_obstruction="connectivity" in args.obstruction,
+            shared_obstruction="shared" in args.obstruction,
+        )
+    elif args.premise_type or args.obstruction:
+        raise CliError("--premise-type and --obstruction describe a hub with no SM WAN: add --no-wan")
+    ctx = open_context(args)
+    request = VisitRequest(
+        job_ref=args.job,
+        ppmid=args.ppmid,
+        hub=args.hub,
+        meter=args.meter,
+        hub_location=location,
+        meter_type=DeviceType(args.meter_type) if args.meter_type else None,
+        wan=not args.no_wan,
+        no_wan=survey,
+        aerial=args.aerial,
+        override_reason=args.override,
+        mpxn=args.mpxn,
+        hub_smets=Generation(args.hub_smets) if args.hub_smets else None,
+    )
+    try:
+        outcome = record_visit(ctx, request)
+    except VisitBlocked as exc:
+        if args.json:
+            print_json({"refused": True, "message": str(exc), "verdict": exc.pairing.to_json()})
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL
+    except DomainInputError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        print_json(outcome.to_json())
+    else:
+        print(f"recorded install {outcome.install_id} for job {outcome.job_ref} (verdict {outcome.verdict_level})")
+        if outcome.override_reason:
+            print(f"  override: {outcome.override_reason}")
+        for intent in outcome.intents:
+            print(f"  queued {intent.srv:<7} -> {intent.target}  key {intent.idempotency_key}")
+    return 0
+
+
+def _abort(args: argparse.Namespace) -> int:
+    from app.domain.errors import DomainInputError
+    from app.services.installs import abort_visit
+
+    ctx = open_context(args)
+    try:
+        outcome = abort_visit(ctx, args.job, args.reason, ppmid=args.ppmid, hub=args.hub, meter=args.meter)
+    except DomainInputError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        print_json(outcome.to_json())
+    else:
+        print(f"recorded aborted visit {outcome.install_id} for job {outcome.job_ref}: {outcome.abort_reason}")
+    return 0

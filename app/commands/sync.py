@@ -1,0 +1,68 @@
+"""``hubcheck sync [--once]``: send queued intents to the back office and pull their states back.
+
+Without ``--once`` passes repeat (waiting out backoff between them) until nothing is left
+to send or ``--timeout`` passes. Exit codes: 0 everything sent; 1 some intents stay queued
+(back office unreachable or failing: they will be retried); 2 not configured or the token
+was refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from app.commands.common import EXIT_PARTIAL, EXIT_USAGE, open_context, print_json
+
+
+def register(subparsers: Any) -> None:
+    sync = subparsers.add_parser("sync", help="send queued Service Requests to the back office")
+    sync.add_argument("--once", action="store_true", help="one pass, then stop")
+    sync.add_argument("--timeout", type=float, default=300.0, metavar="S", help="give up after S seconds (300)")
+    sync.add_argument("--batch-size", type=int, default=500, metavar="N", help="intents per request (1-500)")
+    sync.add_argument("--json", action="store_true", help="print the last pass's report as JSON")
+    sync.set_defaults(handler=_sync)
+
+
+def _exit_code(status: str, left: int) -> int:
+    if status in ("not_configured", "auth_failed"):
+        return EXIT_USAGE
+    if status != "ok" or left:
+        return EXIT_PARTIAL
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from app.sync.engine import sync_once
+
+    if not 1 <= args.batch_size <= 500:
+        from app.commands.common import CliError
+
+        raise CliError("--batch-size must be from 1 to 500")
+    ctx = open_context(args)
+    deadline = time.monotonic() + max(0.0, args.timeout)
+    report = sync_once(ctx, ignore_backoff=True, batch_size=args.batch_size, max_seconds=args.timeout)
+    while not args.once and report.status not in ("not_configured", "auth_failed"):
+        left = report.queued_left + report.in_flight_left
+        if left == 0 and report.status == "ok":
+            break
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        if report.status == "busy":
+            wait = 0.5
+        elif report.next_due_at is not None:
+            wait = max(0.05, report.next_due_at - time.time())
+        else:
+            wait = 1.0
+        time.sleep(min(wait, deadline - now))
+        report = sync_once(ctx, batch_size=args.batch_size, max_seconds=max(0.1, deadline - time.monotonic()))
+    if args.json:
+        print_json(report.to_json())
+    else:
+        print(report.message)
+        if report.regime:
+            print(f"regime: {report.regime} (from the back office{', changed' if report.regime_changed else ''})")
+        for error in report.errors[-3:]:
+            print(f"  {error}")
+    return _exit_code(report.status, report.queued_left + report.in_flight_left)
