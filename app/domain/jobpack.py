@@ -50,7 +50,7 @@ class JobPackResult:
 def parse_job_pack_text(text: str | bytes) -> JobPackResult:
     try:
         data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise JobPackError(f"not a job pack: the file is not valid JSON ({exc})") from None
     return parse_job_pack(data)
 
@@ -128,13 +128,23 @@ def _device(raw: Any, job_ref: str) -> DeviceRecord:
     return DeviceRecord(
         device_id=device_id,
         device_type=device_type,
-        manufacturer_id=norm_hex(raw.get("manufacturer_id")),
-        model_id=norm_hex(raw.get("model_id")),
-        hardware_version=norm_hex(raw.get("hardware_version")),
-        firmware_version=norm_hex(raw.get("firmware_version")),
+        manufacturer_id=_hex_field(raw, "manufacturer_id"),
+        model_id=_hex_field(raw, "model_id"),
+        hardware_version=_hex_field(raw, "hardware_version"),
+        firmware_version=_hex_field(raw, "firmware_version"),
         stated_generation=parse_generation(raw.get("smets_generation")),
         smets_chts_version=str(raw.get("smets_chts_version") or "").strip(),
         smi_status=str(raw.get("smi_status") or "").strip(),
         source=RecordSource.JOB_PACK,
         job_ref=job_ref,
     )
+
+
+def _hex_field(raw: dict[str, Any], name: str) -> str:
+    """A hex string field; a number or list would lose leading zeros or worse, so it is refused."""
+    value = raw.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DomainInputError(f"{name} must be text (hex digits in quotes), not {type(value).__name__}")
+    return norm_hex(value)
