@@ -1,0 +1,66 @@
+"""``hubcheck-gui`` / ``python -m app``: start the installer's window.
+
+Kept small on purpose: argument parsing and the QApplication, then the window paints
+before anything heavy loads (PLATFORM §7). ``--smoke`` exits right after the first paint,
+which is what the start-up benchmark measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hubcheck-gui", description="HubCheck: PPMID and Communications Hub pairing")
+    parser.add_argument("--data-dir", type=Path, default=None, help="data folder (default: HUBCHECK_HOME or the user data folder)")
+    parser.add_argument("--sample", action="store_true", help="load the bundled sample CPL and job pack on start")
+    parser.add_argument("--smoke", action="store_true", help="paint the main window once and exit 0 (start-up checks)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from app.ui import ensure_app
+
+    app = ensure_app([sys.argv[0]])
+    data_dir = args.data_dir
+    if data_dir is None:
+        from app.ui import data_folder
+
+        data_dir = data_folder.remembered()
+
+    from app.services.context import AppContext
+    from app.ui.main_window import MainWindow
+
+    ctx = AppContext(data_dir)
+    if not args.smoke:
+        _configure_logging(ctx.data_dir)
+    window = MainWindow(ctx)
+    if args.smoke:
+        def _painted() -> None:
+            print("first-paint", flush=True)
+            app.exit(0)
+
+        window.firstPainted.connect(_painted)
+    elif args.sample:
+        window.load_sample_data()
+    window.show()
+    code = app.exec()
+    window.shutdown(5_000)
+    ctx.close()
+    return int(code)
+
+
+def _configure_logging(data_dir: Path) -> None:
+    try:
+        from app.services.logs import configure_logging
+
+        configure_logging(data_dir / "logs")
+    except OSError as exc:  # an unwritable log folder must not stop an installer working
+        print(f"hubcheck: logging disabled: {exc}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""The window's item models: jobs, verdict reasons, matched CPL entries, the queue.
+
+Each follows ``RowTableModel``'s template and is fed whole lists of plain dataclasses
+that a worker produced; none of them touches the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+
+from app.domain.devices import CplEntry
+from app.domain.reasons import ReasonCode, RemedyAction, Severity
+from app.domain.rules import Verdict
+from app.ui.levels import severity_icon, severity_look
+from app.ui.table_model import RowTableModel
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_USER = Qt.ItemDataRole.UserRole
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    job_ref: str
+    postcode: str
+    visit_date: str
+    address: str
+    mpxn: str
+    device_ids: tuple[str, ...]
+
+
+class JobsModel(RowTableModel[JobRow]):
+    CONTEXT = "JobsModel"
+    COL_REF, COL_POSTCODE, COL_DATE, COL_ADDRESS = range(4)
+    HEADERS = (
+        QT_TRANSLATE_NOOP("JobsModel", "Job"),
+        QT_TRANSLATE_NOOP("JobsModel", "Postcode"),
+        QT_TRANSLATE_NOOP("JobsModel", "Visit date"),
+        QT_TRANSLATE_NOOP("JobsModel", "Address"),
+    )
+
+    def cell(self, row: JobRow, column: int, role: int) -> Any:
+        if role in (_DISPLAY, _TOOLTIP, _ACCESSIBLE):
+            return (row.job_ref, row.postcode, row.visit_date, row.address)[column]
+        if role == _USER:
+            return row.job_ref
+        return None
+
+    def find(self, job_ref: str) -> int:
+        for number, row in enumerate(self._rows):
+            if row.job_ref == job_ref:
+                return number
+        return -1
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonRow:
+    severity: Severity
+    code: str
+    message: str
+    what_to_do: str
+
+
+# Which remedies answer which reason: the rules emit each remedy right after its reason,
+# and this table lets the window show the two side by side. A remedy no reason claims is
+# still shown (on the last row), so nothing the rules say is dropped.
+_REMEDIES_FOR: dict[ReasonCode, tuple[RemedyAction, ...]] = {
+    ReasonCode.SAME_DEVICE: (RemedyAction.RESCAN_DEVICE,),
+    ReasonCode.INSTALL_CODE_CRC: (RemedyAction.RESCAN_INSTALL_CODE,),
+    ReasonCode.NOT_COMPATIBLE: (RemedyAction.FIT_COMPATIBLE_MODEL,),
+    ReasonCode.SMETS_MISMATCH: (RemedyAction.FIT_MATCHING_PPMID, RemedyAction.QUEUE_UPDATE_INVENTORY),
+    ReasonCode.HUB_UNKNOWN: (RemedyAction.CONFIRM_HUB_GENERATION,),
+    ReasonCode.WRONG_DEVICE_TYPE: (RemedyAction.RESCAN_DEVICE,),
+    ReasonCode.HUB_NOT_ON_CPL: (RemedyAction.UPDATE_LOCAL_CPL,),
+    ReasonCode.NOT_PRENOTIFIED: (RemedyAction.IMPORT_JOB_PACK, RemedyAction.CONTACT_BACK_OFFICE),
+    ReasonCode.NOT_ON_CPL: (RemedyAction.CONTACT_BACK_OFFICE, RemedyAction.UPDATE_LOCAL_CPL),
+    ReasonCode.PRENOTIFIED_GENERATION_UNKNOWN: (RemedyAction.CONTACT_BACK_OFFICE,),
+    ReasonCode.DATA_INCONSISTENT: (RemedyAction.CONTACT_BACK_OFFICE,),
+    ReasonCode.CPL_STATUS: (RemedyAction.FIT_COMPATIBLE_MODEL,),
+}
+
+
+def reason_rows(verdict: Verdict, nothing_to_do: str) -> list[ReasonRow]:
+    """Pair each reason with the remedies that answer it."""
+    unused = list(verdict.remedies)
+    rows: list[ReasonRow] = []
+    for reason in verdict.reasons:
+        actions = _REMEDIES_FOR.get(reason.code, ())
+        mine = [r for r in verdict.remedies if r.action in actions]
+        for remedy in mine:
+            if remedy in unused:
+                unused.remove(remedy)
+        text = "\n".join(f"• {r.description}" for r in mine) or nothing_to_do
+        rows.append(ReasonRow(reason.severity, reason.code.value, reason.message, text))
+    if unused and rows:
+        last = rows[-1]
+        extra = "\n".join(f"• {r.description}" for r in unused)
+        rows[-1] = ReasonRow(
+            last.severity, last.code, last.message, extra if last.what_to_do == nothing_to_do else f"{last.what_to_do}\n{extra}"
+        )
+    return rows
+
+
+class ReasonsModel(RowTableModel[ReasonRow]):
+    CONTEXT = "ReasonsModel"
+    COL_SEVERITY, COL_MESSAGE, COL_TODO = range(3)
+    HEADERS = (
+        QT_TRANSLATE_NOOP("ReasonsModel", "Level"),
+        QT_TRANSLATE_NOOP("ReasonsModel", "What was found"),
+        QT_TRANSLATE_NOOP("ReasonsModel", "What to do"),
+    )
+
+    def cell(self, row: ReasonRow, column: int, role: int) -> Any:
+        if column == self.COL_SEVERITY:
+            if role in (_DISPLAY, _ACCESSIBLE):
+                return severity_look(row.severity).word
+            if role == _DECORATION:
+                return severity_icon(row.severity, 28)
+            if role == _TOOLTIP:
+                return row.code
+        elif role in (_DISPLAY, _TOOLTIP, _ACCESSIBLE):
+            return row.message if column == self.COL_MESSAGE else row.what_to_do
+        if role == _USER:
+            return row.code
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CplRow:
+    role: str
+    entry: CplEntry
+
+
+class CplEntriesModel(RowTableModel[CplRow]):
+    CONTEXT = "CplEntriesModel"
+    COL_ROLE, COL_MANUFACTURER, COL_MODEL, COL_HARDWARE, COL_FIRMWARE, COL_GENERATION, COL_STATUS = range(7)
+    HEADERS = (
+        QT_TRANSLATE_NOOP("CplEntriesModel", "Device"),
+        QT_TRANSLATE_NOOP("CplEntriesModel", "Manufacturer"),
+        QT_TRANSLATE_NOOP("CplEntriesModel", "Model"),
+        QT_TRANSLATE_NOOP("CplEntriesModel", "Hardware"),
+        QT_TRANSLATE_NOOP("CplEntriesModel", "Firmware"),
+        QT_TRANSLATE_NOOP("CplEntriesModel", "Generation"),
+        QT_TRANSLATE_NOOP("CplEntriesModel", "Status"),
+    )
+
+    def cell(self, row: CplRow, column: int, role: int) -> Any:
+        if role not in (_DISPLAY, _TOOLTIP, _ACCESSIBLE):
+            return None
+        e = row.entry
+        maker = f"{e.manufacturer_name} ({e.manufacturer_id})" if e.manufacturer_name else e.manufacturer_id
+        generation = e.generation.value if e.generation else "?"
+        values = (row.role, maker, e.model_id, e.hardware_version or "—", e.firmware_version, generation,
+                  str(getattr(e.status, "value", e.status)))
+        return values[column]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One queued Service Request as the queue pane shows it (whatever the outbox's own type)."""
+
+    key: str
+    srv: str
+    name: str
+    target: str
+    state: str
+    last_error: str
+    job_ref: str
+    created: str
+
+
+class QueueModel(RowTableModel[QueueRow]):
+    CONTEXT = "QueueModel"
+    COL_SRV, COL_NAME, COL_TARGET, COL_STATE, COL_ERROR, COL_JOB, COL_CREATED = range(7)
+    HEADERS = (
+        QT_TRANSLATE_NOOP("QueueModel", "SRV"),
+        QT_TRANSLATE_NOOP("QueueModel", "Request"),
+        QT_TRANSLATE_NOOP("QueueModel", "Target"),
+        QT_TRANSLATE_NOOP("QueueModel", "State"),
+        QT_TRANSLATE_NOOP("QueueModel", "Last error"),
+        QT_TRANSLATE_NOOP("QueueModel", "Job"),
+        QT_TRANSLATE_NOOP("QueueModel", "Queued at"),
+    )
+
+    def cell(self, row: QueueRow, column: int, role: int) -> Any:
+        if role in (_DISPLAY, _TOOLTIP, _ACCESSIBLE):
+            return (row.srv, row.name, row.target, row.state, row.last_error or "—", row.job_ref, row.created)[column]
+        if role == _USER:
+            return row.key
+        return None

@@ -1,0 +1,102 @@
+"""Worker-side access to recording, the outbox and sync, returning what the queue pane shows.
+
+Runs on worker threads only. Recording and aborting go through ``app.services.installs``,
+sync through ``app.sync.engine.sync_once``; the outbox is read through the store's
+``list_intents`` in one short connection (no service wraps it yet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.services.context import AppContext
+from app.ui.models import QueueRow
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSnapshot:
+    rows: tuple[QueueRow, ...]
+    queued: int
+    by_state: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """``status`` as ``app.sync.engine.SyncReport`` gives it: ok, offline, partial, auth_failed,
+    not_configured or busy."""
+
+    status: str
+    message: str
+
+
+_FALLBACK_NAMES = {
+    "8.14.1": "Hub installed (SM WAN)",
+    "8.14.2": "Hub installed (no SM WAN)",
+    "8.11": "Add PPMID to hub whitelist",
+    "8.7.1": "Join PPMID to meter (critical)",
+    "8.7.2": "Join meter to PPMID",
+    "8.2": "Read inventory",
+    "11.2": "Read firmware version",
+    "8.4": "Update inventory (CPL move)",
+}
+
+
+def snapshot(ctx: AppContext) -> QueueSnapshot:
+    from app.store import outbox
+
+    with ctx.engine.connect() as conn:
+        views = outbox.list_intents(conn)
+        counts = outbox.counts_by_state(conn)
+    rows = tuple(
+        QueueRow(
+            key=v.idempotency_key,
+            srv=v.srv,
+            name=_FALLBACK_NAMES.get(v.srv, v.kind),
+            target=v.target,
+            state=v.state,
+            last_error=v.last_error or v.server_reason or "",
+            job_ref=v.job_ref or "",
+            created=_short_time(v.created_at),
+        )
+        for v in views
+    )
+    return QueueSnapshot(rows, counts.get("queued", 0), counts)
+
+
+def _short_time(iso: str) -> str:
+    return iso.replace("T", " ")[:16] if iso else ""
+
+
+def queued_count(ctx: AppContext) -> int | None:
+    from app.store import outbox
+
+    with ctx.engine.connect() as conn:
+        return outbox.counts_by_state(conn).get("queued", 0)
+
+
+def record(ctx: AppContext, request: Any) -> Any:
+    from app.services.installs import record_visit
+
+    return record_visit(ctx, request)
+
+
+def abort(ctx: AppContext, job_ref: str, reason: str, **labels: Any) -> Any:
+    from app.services.installs import abort_visit
+
+    return abort_visit(ctx, job_ref, reason, **labels)
+
+
+def sync(ctx: AppContext) -> SyncReport:
+    """One sync pass now ("Sync now" ignores back-off); network faults come back in the report."""
+    from app.sync.engine import sync_once
+
+    report = sync_once(ctx, ignore_backoff=True)
+    return SyncReport(report.status, report.message)
+
+
+def recover(ctx: AppContext) -> int:
+    """Start-up recovery of rows a crash left in flight (-1 while another sync runs)."""
+    from app.sync.engine import recover_in_flight
+
+    return recover_in_flight(ctx)

@@ -1,0 +1,199 @@
+"""Record the visit: confirm the hub install and the meter, then queue the Service Requests.
+
+A STOP verdict keeps the record button disabled until the installer types an override
+reason (kept with the record and sent to the back office). Nothing here opens a dialog:
+the result, or what to fix, appears in the line under the buttons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+from app.domain.devices import DeviceRecord, DeviceType
+from app.domain.duis.enums import CHFLocation, PremiseType
+from app.domain.reasons import RemedyAction
+from app.ui.record_view import RecordView
+
+MIN_OVERRIDE_CHARS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class VisitChoices:
+    """What the installer confirmed in the form (the labels and job come from elsewhere)."""
+
+    meter_id: str
+    meter_type: DeviceType | None
+    wan: bool
+    hub_location: CHFLocation
+    aerial: bool
+    premise: PremiseType | None
+    metal: bool
+    connectivity: bool
+    shared: bool
+    override_reason: str
+    remedy_chosen: bool
+
+
+class RecordPanel(QWidget):
+    recordRequested = Signal(object)  # VisitChoices
+    abortRequested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recordPanel")
+        v = self.view = RecordView(self)
+        v.box.setTitle(self.tr("Record the visit"))
+        v.meter_label.setText(self.tr("PPMID &joins meter"))
+        v.wan_label.setText(self.tr("Hub &connection"))
+        v.location_label.setText(self.tr("Hub &location"))
+        v.premise_label.setText(self.tr("&Premise type"))
+        v.survey_label.setText(self.tr("Obstructions"))
+        v.wan.addItem(self.tr("SM WAN available (8.14.1)"), True)
+        v.wan.addItem(self.tr("No SM WAN (8.14.2)"), False)
+        for location in CHFLocation:
+            v.location.addItem(location.value, location)
+        v.location.setCurrentIndex(list(CHFLocation).index(CHFLocation.INDOORS_EXTERNAL_WALL))
+        for premise in PremiseType:
+            v.premise.addItem(premise.value, premise)
+        v.aerial.setText(self.tr("&Aerial fitted"))
+        v.metal.setText(self.tr("Metal"))
+        v.connectivity.setText(self.tr("Connectivity"))
+        v.shared.setText(self.tr("Shared"))
+        v.remedy.setText(self.tr("Also queue the 8.4 remedy (CPL move)"))
+        v.remedy.setToolTip(self.tr("8.4 Update Inventory moves the PPMID to its other CPL entry; "
+                                    "the back office must approve it before it is sent."))
+        v.override_label.setText(
+            self.tr("STOP verdict: to record anyway, type the &override reason (it is kept with the record)")
+        )
+        v.override.setPlaceholderText(self.tr("Why you are pairing despite the STOP"))
+        v.record.setText(self.tr("&Record install  (Ctrl+Enter)"))
+        v.abort_reason.setPlaceholderText(self.tr("Reason the visit ended without an install"))
+        v.abort.setText(self.tr("A&bort visit"))
+        for widget, name in (
+            (v.meter, self.tr("Meter the PPMID joins")), (v.wan, self.tr("Hub connection")),
+            (v.location, self.tr("Hub location")), (v.premise, self.tr("Premise type")),
+            (v.aerial, self.tr("Aerial fitted")), (v.metal, self.tr("Metal obstruction")),
+            (v.connectivity, self.tr("Connectivity obstruction")), (v.shared, self.tr("Shared obstruction")),
+            (v.remedy, self.tr("Queue 8.4 remedy")), (v.override, self.tr("Override reason")),
+            (v.record, self.tr("Record install")), (v.abort_reason, self.tr("Abort reason")),
+            (v.abort, self.tr("Abort visit")),
+        ):
+            widget.setAccessibleName(name)
+        v.wan.currentIndexChanged.connect(self._update)
+        v.override.textChanged.connect(self._update)
+        v.abort_reason.textChanged.connect(self._update)
+        v.record.clicked.connect(self._on_record)
+        v.abort.clicked.connect(self._on_abort)
+        v.abort_reason.returnPressed.connect(self._on_abort)
+        self._level: str | None = None
+        self._has_job = False
+        self._ready = False
+        self._busy = False
+        self._why_not = ""
+        self._message: str | None = None
+        self._update()
+
+    def set_meters(self, meters: list[DeviceRecord]) -> None:
+        self.view.meter.clear()
+        for record in meters:
+            kind = record.device_type.value if record.device_type else "?"
+            self.view.meter.addItem(f"{kind}  {record.device_id}", (str(record.device_id), record.device_type))
+        self._has_job = True
+        self._update()
+
+    def clear_job(self) -> None:
+        self.view.meter.clear()
+        self._has_job = False
+        self._update()
+
+    def set_verdict(self, level: str | None, remedies: tuple = ()) -> None:
+        """``level`` None means no verdict yet; ``remedies`` are the verdict's ``Remedy`` objects."""
+        self._level = level
+        offer = any(r.action is RemedyAction.QUEUE_UPDATE_INVENTORY for r in remedies)
+        self.view.remedy.setVisible(offer)
+        if not offer:
+            self.view.remedy.setChecked(False)
+        if level != "block":
+            self.view.override.clear()
+        self._update()
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._update()
+
+    def show_result(self, text: str | None) -> None:
+        """A message that stays until the next scan or job change (None: back to the hint)."""
+        self._message = text
+        self._update()
+
+    def reset_after_record(self) -> None:
+        self.view.override.clear()
+        self.view.abort_reason.clear()
+        self.view.remedy.setChecked(False)
+
+    @property
+    def why_not(self) -> str:
+        """Why the record button is disabled ("" when it is enabled)."""
+        return self._why_not
+
+    def _update(self) -> None:
+        v = self.view
+        wan = bool(v.wan.currentData()) if v.wan.count() else True
+        for widget in (v.premise, v.premise_label, v.survey_label, v.metal, v.connectivity, v.shared):
+            widget.setVisible(not wan)
+        blocked = self._level == "block"
+        v.override.setVisible(blocked)
+        v.override_label.setVisible(blocked)
+        reasons = []
+        if not self._has_job:
+            reasons.append(self.tr("choose the job"))
+        elif v.meter.count() == 0:
+            reasons.append(self.tr("the job lists no electricity or gas meter"))
+        if self._level is None:
+            reasons.append(self.tr("scan both devices"))
+        if blocked and len(v.override.text().strip()) < MIN_OVERRIDE_CHARS:
+            reasons.append(self.tr("give an override reason (at least %1 characters)").replace("%1", str(MIN_OVERRIDE_CHARS)))
+        if self._busy:
+            reasons.append(self.tr("wait for the current save to finish"))
+        self._why_not = "; ".join(reasons)
+        v.record.setEnabled(not reasons)
+        v.record.setToolTip(self.tr("To record: %1").replace("%1", self._why_not) if reasons else "")
+        v.abort.setEnabled(self._has_job and bool(v.abort_reason.text().strip()) and not self._busy)
+        if self._message:
+            v.result.setText(self._message)
+        elif reasons:
+            v.result.setText(self.tr("To record: %1.").replace("%1", self._why_not))
+        else:
+            v.result.setText(self.tr("Ready to record."))
+
+    def choices(self) -> VisitChoices:
+        v = self.view
+        meter_id, meter_type = v.meter.currentData() or ("", None)
+        wan = bool(v.wan.currentData())
+        return VisitChoices(
+            meter_id=meter_id,
+            meter_type=meter_type,
+            wan=wan,
+            hub_location=v.location.currentData(),
+            aerial=v.aerial.isChecked(),
+            premise=None if wan else v.premise.currentData(),
+            metal=v.metal.isChecked(),
+            connectivity=v.connectivity.isChecked(),
+            shared=v.shared.isChecked(),
+            override_reason=v.override.text().strip() if self._level == "block" else "",
+            remedy_chosen=v.remedy.isVisible() and v.remedy.isChecked(),
+        )
+
+    def _on_record(self) -> None:
+        if self.view.record.isEnabled():
+            self.show_result(self.tr("Saving…"))
+            self.recordRequested.emit(self.choices())
+
+    def _on_abort(self) -> None:
+        reason = self.view.abort_reason.text().strip()
+        if reason and self.view.abort.isEnabled():
+            self.show_result(self.tr("Saving…"))
+            self.abortRequested.emit(reason)

@@ -1,0 +1,184 @@
+"""The settings pane: every setting validated by the same parser the command line uses.
+
+Errors appear under the field that caused them, in words, and nothing is saved until
+every field is valid (a half-saved back-office address and token would be worse than
+none). The data folder is not a setting inside the data folder: it is remembered in a
+small pointer file in the user's config folder and used from the next start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+from app.domain.errors import DomainInputError
+from app.ui import data_folder
+from app.ui.settings_page_view import SettingsPageView
+
+
+class SettingsPage(QWidget):
+    """Emits ``saveRequested(dict)`` with validated string values; ``dataDirChosen(str)``."""
+
+    saveRequested = Signal(dict)
+    dataDirChosen = Signal(str)
+
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsPage")
+        self._data_dir = data_dir
+        self._values: dict[str, Any] = {}
+        self._cameras_listed = False
+        v = self.view = SettingsPageView(self)
+        texts = {
+            "regime": self.tr("&Regime"),
+            "originator_id": self.tr("Business&OriginatorID"),
+            "backoffice_url": self.tr("Back-office &address"),
+            "backoffice_token": self.tr("Back-office &token"),
+            "decoder": self.tr("Barcode &decoder"),
+            "camera": self.tr("&Camera"),
+            "wedge_max_interval_ms": self.tr("Scanner: max gap between keys (ms)"),
+            "wedge_min_length": self.tr("Scanner: min scan length (characters)"),
+            "sound_enabled": self.tr("Sound"),
+            "join_time_period": self.tr("&Join time period (seconds)"),
+            "duis_schema": self.tr("DUIS &schema file"),
+            "data_dir": self.tr("Data &folder"),
+        }
+        for key, text in texts.items():
+            v.labels[key].setText(text)
+        v.regime.addItem(self.tr("Tactical (the cautious default)"), "tactical")
+        v.regime.addItem(self.tr("MP202 (enduring solution)"), "mp202")
+        v.decoder.addItem(self.tr("zxing-cpp (recommended)"), "zxing")
+        v.decoder.addItem(self.tr("zbar"), "zbar")
+        v.camera.lineEdit().setPlaceholderText(self.tr("Default camera"))
+        v.originator.setPlaceholderText("90-B3-D5-1F-30-01-00-00")
+        v.url.setPlaceholderText("https://backoffice.example/")
+        v.show_token.setText(self.tr("Show"))
+        v.show_token.toggled.connect(
+            lambda on: v.token.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
+        )
+        v.wedge_interval.setRange(5, 500)
+        v.wedge_length.setRange(3, 64)
+        v.join_time.setRange(1, 3600)
+        v.sound.setText(self.tr("Play a sound when a scan is accepted or rejected"))
+        v.schema.setPlaceholderText(self.tr("Empty: use the bundled copy when present"))
+        v.save.setText(self.tr("&Save settings  (Ctrl+S)"))
+        v.revert.setText(self.tr("Re&vert"))
+        for label in v.labels.values():
+            buddy = label.buddy()
+            if buddy is not None:
+                buddy.setAccessibleName(label.text().replace("&", ""))
+        v.save.clicked.connect(self.save)
+        v.revert.clicked.connect(lambda: self.show_values(self._values))
+        self._data_dir_locked = data_folder.locked_reason()
+        if self._data_dir_locked:
+            v.data_dir.setReadOnly(True)
+            v.data_dir.setToolTip(self._data_dir_locked)
+
+    def show_values(self, values: dict[str, Any]) -> None:
+        self._values = dict(values)
+        v = self.view
+        v.regime.setCurrentIndex(max(0, v.regime.findData(values.get("regime", "tactical"))))
+        v.originator.setText(str(values.get("originator_id", "")))
+        v.url.setText(str(values.get("backoffice_url", "")))
+        v.token.setText(str(values.get("backoffice_token", "")))
+        v.decoder.setCurrentIndex(max(0, v.decoder.findData(values.get("decoder", "zxing"))))
+        v.camera.setEditText(str(values.get("camera", "")))
+        v.wedge_interval.setValue(int(values.get("wedge_max_interval_ms", 35)))
+        v.wedge_length.setValue(int(values.get("wedge_min_length", 8)))
+        v.sound.setChecked(bool(values.get("sound_enabled", True)))
+        v.join_time.setValue(int(values.get("join_time_period", 3600)))
+        v.schema.setText(str(values.get("duis_schema", "")))
+        v.data_dir.setText(str(self._data_dir))
+        for error in v.errors.values():
+            error.hide()
+        v.summary.setText(self.tr("Settings are saved in %1").replace("%1", str(self._data_dir)))
+
+    def edited_values(self) -> dict[str, str]:
+        v = self.view
+        return {
+            "regime": str(v.regime.currentData()),
+            "originator_id": v.originator.text(),
+            "backoffice_url": v.url.text(),
+            "backoffice_token": v.token.text(),
+            "decoder": str(v.decoder.currentData()),
+            "camera": v.camera.currentText(),
+            "wedge_max_interval_ms": str(v.wedge_interval.value()),
+            "wedge_min_length": str(v.wedge_length.value()),
+            "sound_enabled": "true" if v.sound.isChecked() else "false",
+            "join_time_period": str(v.join_time.value()),
+            "duis_schema": v.schema.text(),
+        }
+
+    def validate(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(values that parse, errors by key), using the settings store's own parsers."""
+        from app.store.settings import require_spec
+
+        good: dict[str, str] = {}
+        errors: dict[str, str] = {}
+        for key, text in self.edited_values().items():
+            try:
+                require_spec(key).parse(text)
+            except DomainInputError as exc:
+                errors[key] = str(exc)
+            else:
+                good[key] = text
+        schema = good.get("duis_schema", "").strip()
+        if schema and not Path(schema).expanduser().is_file():
+            errors["duis_schema"] = self.tr("no file at %1").replace("%1", schema)
+            good.pop("duis_schema")
+        chosen = self.view.data_dir.text().strip()
+        if not self._data_dir_locked and chosen and Path(chosen).expanduser() != self._data_dir:
+            problem = data_folder.check(Path(chosen).expanduser())
+            if problem:
+                errors["data_dir"] = problem
+        return good, errors
+
+    def save(self) -> bool:
+        good, errors = self.validate()
+        v = self.view
+        for key, label in v.errors.items():
+            if key in errors:
+                label.setText("✖ " + errors[key])
+                label.setStyleSheet("color: #B71C1C; font-weight: bold;")
+                label.show()
+            else:
+                label.hide()
+        if errors:
+            first = next(iter(errors))
+            buddy = v.labels[first].buddy()
+            if buddy is not None:
+                buddy.setFocus()
+            v.summary.setText(
+                self.tr("Not saved: %1 field(s) need fixing (shown in red).").replace("%1", str(len(errors)))
+            )
+            return False
+        chosen = v.data_dir.text().strip()
+        if not self._data_dir_locked and chosen and Path(chosen).expanduser() != self._data_dir:
+            self.dataDirChosen.emit(str(Path(chosen).expanduser()))
+        v.summary.setText(self.tr("Saving…"))
+        self.saveRequested.emit(good)
+        return True
+
+    def saved(self, values: dict[str, Any], note: str = "") -> None:
+        self.show_values(values)
+        self.view.summary.setText(self.tr("Saved.") + (" " + note if note else ""))
+
+    def save_failed(self, message: str) -> None:
+        self.view.summary.setText(self.tr("Not saved: %1").replace("%1", message))
+
+    def list_cameras(self) -> None:
+        """Fill the camera list the first time the pane is shown (QtMultimedia loads only then)."""
+        if self._cameras_listed:
+            return
+        self._cameras_listed = True
+        try:
+            from PySide6.QtMultimedia import QMediaDevices
+        except ImportError:
+            return
+        current = self.view.camera.currentText()
+        for device in QMediaDevices.videoInputs():
+            self.view.camera.addItem(device.description())
+        self.view.camera.setEditText(current)

@@ -1,0 +1,135 @@
+"""The one way the window runs background work: ``TaskRunner.run(fn, on_done=…, on_error=…)``.
+
+Why one helper: the UI thread must never wait on the database, a CPL import or a decoder,
+and every result or exception must come back to the UI thread as a signal, never only be
+printed from a worker. Signals live on a separate ``QObject`` (a ``QRunnable`` is not a
+QObject), the runner keeps every running task referenced until it reports, and
+``wait_for_done`` lets shutdown and tests wait for work still in flight.
+
+Two pools: ``io`` (one thread, so database writers never compete for SQLite's write lock
+and imports run in the order they were asked for) and ``quick`` (one thread too, for the
+pairing check and searches, so a slow import never delays a verdict).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+DoneCallback = Callable[[Any], None]
+ErrorCallback = Callable[[BaseException], None]
+ProgressCallback = Callable[[int], None]
+
+
+class TaskSignals(QObject):
+    """Signals of one task; created on the UI thread so queued delivery lands there."""
+
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+    progress = Signal(int, int)
+
+
+class _Task(QRunnable):
+    def __init__(self, task_id: int, fn: Callable[..., Any], signals: TaskSignals, wants_progress: bool) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self._id = task_id
+        self._fn = fn
+        self._signals = signals
+        self._wants_progress = wants_progress
+
+    def run(self) -> None:
+        try:
+            if self._wants_progress:
+                result = self._fn(progress=lambda n: self._signals.progress.emit(self._id, n))
+            else:
+                result = self._fn()
+        except BaseException as exc:  # every failure goes back to the UI thread, none is lost
+            exc.__dict__.setdefault("hubcheck_traceback", traceback.format_exc())
+            self._signals.failed.emit(self._id, exc)
+            return
+        self._signals.finished.emit(self._id, result)
+
+
+@dataclass(slots=True)
+class _Pending:
+    task: _Task
+    on_done: DoneCallback | None
+    on_error: ErrorCallback | None
+    on_progress: ProgressCallback | None
+
+
+class TaskRunner(QObject):
+    """Runs callables on worker threads and calls back on the UI thread."""
+
+    busyChanged = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._signals = TaskSignals(self)
+        self._signals.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._signals.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._signals.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self._pools = {"io": QThreadPool(self), "quick": QThreadPool(self)}
+        for pool in self._pools.values():
+            pool.setMaxThreadCount(1)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *,
+        on_done: DoneCallback | None = None,
+        on_error: ErrorCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        pool: str = "io",
+    ) -> int:
+        """Start ``fn`` (given ``progress=`` when it accepts it) and return the task's id."""
+        task_id = next(self._ids)
+        wants_progress = "progress" in inspect.signature(fn).parameters
+        task = _Task(task_id, fn, self._signals, wants_progress)
+        self._pending[task_id] = _Pending(task, on_done, on_error, on_progress)
+        self.busyChanged.emit(len(self._pending))
+        self._pools[pool].start(task)
+        return task_id
+
+    def wait_for_done(self, msecs: int = 30_000) -> bool:
+        """Block until the pools are idle (shutdown and tests only; never in a UI slot)."""
+        return all(pool.waitForDone(msecs) for pool in self._pools.values())
+
+    @Slot(int, object)
+    def _on_finished(self, task_id: int, result: object) -> None:
+        pending = self._pending.pop(task_id, None)
+        self.busyChanged.emit(len(self._pending))
+        if pending is not None and pending.on_done is not None:
+            pending.on_done(result)
+
+    @Slot(int, object)
+    def _on_failed(self, task_id: int, exc: object) -> None:
+        pending = self._pending.pop(task_id, None)
+        self.busyChanged.emit(len(self._pending))
+        assert isinstance(exc, BaseException)
+        if pending is not None and pending.on_error is not None:
+            pending.on_error(exc)
+        else:
+            log.error("background task failed: %s\n%s", exc, getattr(exc, "hubcheck_traceback", ""))
+
+    @Slot(int, int)
+    def _on_progress(self, task_id: int, value: int) -> None:
+        pending = self._pending.get(task_id)
+        if pending is not None and pending.on_progress is not None:
+            pending.on_progress(value)

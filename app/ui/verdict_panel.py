@@ -1,0 +1,129 @@
+"""The verdict banner and its details: what the installer reads from arm's length.
+
+The level is an icon *and* a word, the resulting SMETS version is the largest text on
+the screen, the regime is always printed in the banner (a Tactical STOP and an MP202 OK
+can be the same two devices), and each reason stands beside what to do about it.
+``painted`` fires after the banner has been painted with a new verdict: the start-up
+benchmark and tests measure scan → verdict on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QHeaderView, QWidget
+
+from app.domain.reasons import Level
+from app.domain.smets import Regime
+from app.ui.levels import level_look, level_pixmap
+from app.ui.models import CplEntriesModel, CplRow, ReasonsModel, reason_rows
+from app.ui.verdict_view import BANNER_ICON_SIZE, VerdictView
+
+
+class VerdictPanel(QWidget):
+    painted = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("verdictPanel")
+        self.view = VerdictView(self)
+        self.reasons_model = ReasonsModel(self)
+        self.cpl_model = CplEntriesModel(self)
+        self.view.reasons.setModel(self.reasons_model)
+        self.view.cpl.setModel(self.cpl_model)
+        header = self.view.reasons.horizontalHeader()
+        header.setSectionResizeMode(ReasonsModel.COL_SEVERITY, QHeaderView.ResizeMode.ResizeToContents)
+        self.view.reasons_caption.setText(self.tr("&Reasons and what to do"))
+        self.view.cpl_caption.setText(self.tr("CPL &entries matched"))
+        self.view.resulting_caption.setText(self.tr("Resulting version"))
+        self.view.banner.setAccessibleName(self.tr("Verdict"))
+        self.view.reasons.setAccessibleName(self.tr("Reasons and what to do"))
+        self.view.cpl.setAccessibleName(self.tr("CPL entries matched"))
+        self.view.banner.installEventFilter(self)
+        self._generation = 0
+        self._painted_generation = 0
+        self._level: str | None = None
+        self._regime: Regime | None = None
+        self.show_idle(None)
+
+    @property
+    def level(self) -> str | None:
+        return self._level
+
+    def set_regime(self, regime: Regime) -> None:
+        self._regime = regime
+        if self._level is None:
+            self._show_regime()
+
+    def show_idle(self, message: str | None) -> None:
+        """No verdict: waiting for scans (``message`` says what is missing)."""
+        self._level = None
+        self._paint_banner(None, message)
+        self.view.resulting.setText("—")
+        self.view.resulting.setAccessibleName(self.tr("Resulting version: none yet"))
+        self.reasons_model.set_rows([])
+        self.cpl_model.set_rows([])
+        self._bump()
+
+    def show_result(self, result: Any) -> None:
+        """Show a ``PairingResult`` from the pairing service."""
+        verdict = result.verdict
+        self._level = verdict.level.value
+        self._regime = verdict.regime
+        self._paint_banner(verdict.level, None)
+        resulting = verdict.resulting_smets.value if verdict.resulting_smets else self.tr("None")
+        self.view.resulting.setText(resulting)
+        self.view.resulting.setAccessibleName(self.tr("Resulting version: %1").replace("%1", resulting))
+        self.reasons_model.set_rows(reason_rows(verdict, self.tr("Nothing to do: for your information.")))
+        self.view.reasons.resizeRowsToContents()
+        rows = []
+        if verdict.ppmid_cpl_entry is not None:
+            rows.append(CplRow(self.tr("PPMID"), verdict.ppmid_cpl_entry))
+        if verdict.hub_cpl_entry is not None:
+            rows.append(CplRow(self.tr("Hub"), verdict.hub_cpl_entry))
+        self.cpl_model.set_rows(rows)
+        self.view.cpl.resizeColumnsToContents()
+        self._bump()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._size_reason_columns()
+
+    def _size_reason_columns(self) -> None:
+        table = self.view.reasons
+        width = table.viewport().width() - table.columnWidth(ReasonsModel.COL_SEVERITY)
+        table.setColumnWidth(ReasonsModel.COL_MESSAGE, max(200, int(width * 0.55)))
+        table.resizeRowsToContents()
+
+    def _paint_banner(self, level: Level | None, message: str | None) -> None:
+        look = level_look(level)
+        palette = self.view.banner.palette()
+        for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base):
+            palette.setColor(role, QColor(look.background))
+        for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+            palette.setColor(role, QColor(look.foreground))
+        self.view.banner.setPalette(palette)
+        self.view.icon.setPixmap(level_pixmap(level, BANNER_ICON_SIZE))
+        self.view.level.setText(look.word)
+        self.view.headline.setText(message or look.headline)
+        self._show_regime()
+        self.view.banner.setAccessibleDescription(f"{look.word}. {message or look.headline}")
+
+    def _show_regime(self) -> None:
+        regime = self._regime.label if self._regime else "?"
+        self.view.regime.setText(self.tr("Regime: %1").replace("%1", regime))
+
+    def _bump(self) -> None:
+        self._generation += 1
+        self.view.banner.update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.banner and event.type() == QEvent.Type.Paint:
+            handled = super().eventFilter(watched, event)
+            if self._painted_generation != self._generation:
+                self._painted_generation = self._generation
+                self.painted.emit(self._generation)
+            return handled
+        return super().eventFilter(watched, event)
