@@ -6,6 +6,7 @@ import json
 import uuid
 from typing import Any
 
+from app.backoffice.db import Store
 from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
 from tests.test_backoffice_support import CHF, TestClient, make_intent
 
@@ -151,3 +152,33 @@ def test_large_batch_is_one_call(client: TestClient, alice: dict[str, str]) -> N
     assert body["created"] == 500
     seqs = [r["intent"]["accepted_seq"] for r in body["results"]]
     assert seqs == sorted(seqs) and len(set(seqs)) == 500
+
+
+def test_concurrent_batches_store_each_key_once(store: Store) -> None:
+    """Overlapping batches from many threads: one row per key, cursor numbers without gaps."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from app.backoffice.intake import intake_intents
+    from app.backoffice.models import Intent, StatusChange
+    from app.backoffice.tokens import get_or_create_installer
+    from app.backoffice.web.common import write_with_retry
+
+    with store.write() as session:
+        installer_id = get_or_create_installer(session, "racer", datetime.now(UTC)).id
+    pool = [make_intent() for _ in range(40)]
+    batches = [pool[i : i + 20] for i in range(0, 40, 5)] * 2
+
+    def send(batch: list[dict[str, Any]]) -> list[str]:
+        done = write_with_retry(store, lambda s: intake_intents(s, installer_id, batch, datetime.now(UTC)))
+        return [item.outcome for item in done]
+
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        outcomes = [o for result in executor.map(send, batches) for o in result]
+    assert outcomes.count("created") == 40 and "conflict" not in outcomes
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Intent)) == 40
+        seqs = sorted(session.scalars(select(StatusChange.seq)))
+    assert seqs == list(range(seqs[0], seqs[0] + 40))
