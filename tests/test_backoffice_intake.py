@@ -182,3 +182,9 @@ def test_concurrent_batches_store_each_key_once(store: Store) -> None:
         assert session.scalar(select(func.count()).select_from(Intent)) == 40
         seqs = sorted(session.scalars(select(StatusChange.seq)))
     assert seqs == list(range(seqs[0], seqs[0] + 40))
+
+
+def test_oversized_body_is_413(client: TestClient, alice: dict[str, str]) -> None:
+    huge = b"[" + b" " * (33 * 1024 * 1024) + b"]"
+    response = client.post("/v1/intents", content=huge, headers={**alice, "Content-Type": "application/json"})
+    assert response.status_code == 413

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.backoffice.db import Store
 from app.backoffice.dccsim import DccSimulator
+from app.backoffice.files import MAX_FILE_BYTES
 from app.backoffice.models import SCHEMA_VERSION
 from app.backoffice.schemas import InstallIn, IntentIn, WhoAmI
 from app.backoffice.timeutil import utcnow
@@ -36,18 +37,22 @@ API_VERSION = "1.0.0"
 
 
 class BodyLimit:
-    """Refuse a request whose declared Content-Length is over the limit (413) before reading it."""
+    """Refuse a request whose declared Content-Length is over the limit (413) before reading it.
+
+    Admin uploads have their own, larger limit (and also count streamed bytes themselves).
+    """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app, self.limit = app, limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            limit = MAX_FILE_BYTES if str(scope.get("path", "")).startswith("/v1/admin/") else self.limit
             for name, value in scope.get("headers", []):
-                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                if name == b"content-length" and value.isdigit() and int(value) > limit:
                     response = JSONResponse(
                         {
-                            "detail": f"the request body is over {self.limit // (1024 * 1024)} MiB; send smaller batches"
+                            "detail": f"the request body is over {limit // (1024 * 1024)} MiB; send smaller batches"
                         },
                         status_code=413,
                     )
