@@ -216,3 +216,32 @@ def test_validator_needs_consecutive_frames_and_reports_changes_once() -> None:
     v.feed([])  # A has now been gone for long enough to be forgotten
     assert "A" not in v.accepted
     assert [v.feed(["A"]) for _ in range(3)][-1] == ["A"]
+
+
+@pytest.mark.parametrize(
+    "fmt", ["Format_RGB32", "Format_ARGB32", "Format_RGBX8888", "Format_RGB888", "Format_BGR888", "Format_RGB16"]
+)
+def test_qimage_formats_give_the_same_grey(fmt: str) -> None:
+    from PySide6.QtGui import QImage
+
+    grey = symbol(EUI_DASHED, "qr")
+    base = QImage(grey.tobytes(), grey.shape[1], grey.shape[0], grey.shape[1], QImage.Format.Format_Grayscale8)
+    converted = base.convertToFormat(getattr(QImage.Format, fmt))
+    assert np.array_equal(to_grey(converted), grey)
+
+
+def test_yuv_video_frame_luma_plane_is_read_directly() -> None:
+    from PySide6.QtCore import QSize
+    from PySide6.QtMultimedia import QVideoFrame, QVideoFrameFormat
+
+    grey = scene(symbol(ZIGBEE, "qr", module_px=4), size=(640, 480), width_px=240, seed=8)
+    frame = QVideoFrame(QVideoFrameFormat(QSize(640, 480), QVideoFrameFormat.PixelFormat.Format_NV12))
+    assert frame.map(QVideoFrame.MapMode.WriteOnly)
+    stride = frame.bytesPerLine(0)
+    plane = np.frombuffer(frame.bits(0), dtype=np.uint8, count=stride * 480).reshape(480, stride)
+    plane[:, :640] = grey
+    chroma = np.frombuffer(frame.bits(1), dtype=np.uint8, count=frame.bytesPerLine(1) * 240)
+    chroma[:] = 128
+    frame.unmap()
+    assert np.array_equal(to_grey(frame), grey)
+    assert _texts(LiveDecoder(ZxingDecoder()).decode_frame(frame)) == [ZIGBEE]

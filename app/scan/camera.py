@@ -205,9 +205,7 @@ class _DecodeWorker(QObject):
         try:
             if self._live is None:
                 self._live = self._factory()  # imports numpy/zxing-cpp here, off the GUI thread
-            image = frame_to_qimage(frame)
-            if image is not None:
-                codes = self._live.decode_frame(image)
+            codes = self._live.decode_frame(frame)  # QImage or QVideoFrame: read without a Qt conversion
         except Exception:  # the camera must keep running whatever one frame does
             log.exception("camera frame decode failed")
         self.finished.emit(codes, (time.perf_counter() - started) * 1000.0)
@@ -245,10 +243,12 @@ class CameraScanner(QObject):
         full_pass_every: int = 6,
         roi: Any = None,
         max_side: int | None = None,
+        live_factory: Callable[[], Any] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("cameraScanner")
+        self._live_factory = live_factory  # builds the per-frame decoder (``decode_frame``) on the worker
         if max_rate <= 0:
             raise ValueError("max_rate must be positive")
         from app.scan.validate import ConsecutiveValidator
@@ -336,7 +336,7 @@ class CameraScanner(QObject):
 
         self._thread = QThread(self)
         self._thread.setObjectName("cameraDecodeThread")
-        self._worker = _DecodeWorker(factory)
+        self._worker = _DecodeWorker(self._live_factory or factory)
         self._worker.moveToThread(self._thread)
         self._request.connect(self._worker.decode)
         self._reset_request.connect(self._worker.reset)

@@ -57,7 +57,7 @@ _MIN_SIDE = 8  # nothing smaller than this can hold a readable symbol
 
 
 def to_grey(image: Any) -> GreyFrame:
-    """Convert a numpy array, PIL image or QImage to a contiguous uint8 grey array.
+    """Convert a numpy array, PIL image, QImage or QVideoFrame to a contiguous uint8 grey array.
 
     3-channel arrays are taken as RGB and 4-channel as RGBA (alpha composited on white,
     as a transparent PNG label is shown on screen). Raises FrameError for anything else.
@@ -69,6 +69,11 @@ def to_grey(image: Any) -> GreyFrame:
         return _grey_from_pil(image)
     if module.startswith("PySide6.") and type(image).__name__ == "QImage":
         return _grey_from_qimage(image)
+    if module.startswith("PySide6.") and type(image).__name__ == "QVideoFrame":
+        if not image.isValid():
+            raise FrameError("the video frame is empty")
+        grey = grey_from_video_frame(image)
+        return grey if grey is not None else _grey_from_qimage(image.toImage())
     raise FrameError(f"cannot read a picture from a {type(image).__name__}")
 
 
@@ -115,25 +120,78 @@ def _grey_from_pil(image: Any) -> GreyFrame:
         raise FrameError(f"cannot read the picture's pixels: {exc}") from exc
 
 
+# QImage formats read straight from memory with numpy, which releases the GIL while it
+# works; QImage.convertToFormat keeps it (a 1280x720 conversion froze the UI thread for
+# 10-24 ms in benchmarks/decode.py), so it is only the fallback for rarer formats.
+_QIMAGE_CHANNELS: dict[str, tuple[int, tuple[int, int, int]]] = {
+    # format name: (bytes per pixel, byte offsets of R, G, B) on a little-endian machine
+    "Format_RGB32": (4, (2, 1, 0)),
+    "Format_ARGB32": (4, (2, 1, 0)),
+    "Format_ARGB32_Premultiplied": (4, (2, 1, 0)),
+    "Format_RGBX8888": (4, (0, 1, 2)),
+    "Format_RGBA8888": (4, (0, 1, 2)),
+    "Format_RGBA8888_Premultiplied": (4, (0, 1, 2)),
+    "Format_RGB888": (3, (0, 1, 2)),
+    "Format_BGR888": (3, (2, 1, 0)),
+}
+
+
 def _grey_from_qimage(image: Any) -> GreyFrame:
+    import sys
+
     from PySide6.QtGui import QImage
 
     if image.isNull() or image.width() == 0 or image.height() == 0:
         raise FrameError("the picture is empty")
-    if image.hasAlphaChannel():
-        flat = QImage(image.size(), QImage.Format.Format_RGB32)
-        flat.fill(0xFFFFFFFF)
-        from PySide6.QtGui import QPainter
+    name = image.format().name
+    width, height = image.width(), image.height()
+    if name == "Format_Grayscale8":
+        return _grey_from_array(_rows(image, width).copy())
+    layout = _QIMAGE_CHANNELS.get(name) if sys.byteorder == "little" else None
+    if layout is None:
+        image = image.convertToFormat(QImage.Format.Format_ARGB32)
+        layout = _QIMAGE_CHANNELS["Format_ARGB32"]
+        name = "Format_ARGB32"
+    size, (r, g, b) = layout
+    pixels = _rows(image, width * size).reshape(height, width, size)
+    if image.hasAlphaChannel() and "Premultiplied" not in name:
+        alpha_at = 3
+        rgba = np.stack([pixels[:, :, r], pixels[:, :, g], pixels[:, :, b], pixels[:, :, alpha_at]], axis=2)
+        return _grey_from_array(rgba)
+    return _grey_from_array(np.stack([pixels[:, :, r], pixels[:, :, g], pixels[:, :, b]], axis=2))
 
-        painter = QPainter(flat)
-        painter.drawImage(0, 0, image)
-        painter.end()
-        image = flat
-    grey = image.convertToFormat(QImage.Format.Format_Grayscale8)
-    width, height, stride = grey.width(), grey.height(), grey.bytesPerLine()
-    buffer = np.frombuffer(grey.constBits(), dtype=np.uint8, count=stride * height)
-    # copy: the QImage (and its buffer) goes away when this function returns
-    return _grey_from_array(buffer.reshape(height, stride)[:, :width].copy())
+
+def _rows(image: Any, row_bytes: int) -> np.ndarray:
+    """The image's pixel rows without stride padding, as a view (copy before the QImage goes)."""
+    stride, height = image.bytesPerLine(), image.height()
+    buffer = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
+    return buffer.reshape(height, stride)[:, :row_bytes]
+
+
+# Camera frames mostly arrive as YUV: the Y (luma) plane *is* the grey picture, so it is
+# copied out directly instead of converting the whole frame to RGB first.
+_PLANAR_Y = {"Format_NV12", "Format_NV21", "Format_YUV420P", "Format_YUV422P", "Format_YV12",
+             "Format_IMC1", "Format_IMC2", "Format_IMC3", "Format_IMC4", "Format_Y8"}
+_PACKED_Y = {"Format_YUYV": 0, "Format_UYVY": 1}
+
+
+def grey_from_video_frame(frame: Any) -> GreyFrame | None:
+    """The luma plane of a YUV QVideoFrame as a grey array; None when the format is not YUV 8-bit."""
+    name = frame.pixelFormat().name
+    if name not in _PLANAR_Y and name not in _PACKED_Y:
+        return None
+    from PySide6.QtMultimedia import QVideoFrame
+
+    if not frame.map(QVideoFrame.MapMode.ReadOnly):
+        return None
+    try:
+        width, height, stride = frame.width(), frame.height(), frame.bytesPerLine(0)
+        buffer = np.frombuffer(frame.bits(0), dtype=np.uint8, count=stride * height).reshape(height, stride)
+        first = _PACKED_Y.get(name)
+        luma = buffer[:, first : 2 * width : 2] if first is not None else buffer[:, :width]
+        return _grey_from_array(luma.copy())
+    finally:
+        frame.unmap()
 
 
 def crop(grey: GreyFrame, roi: Roi | None) -> GreyFrame:

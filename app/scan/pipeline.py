@@ -145,6 +145,8 @@ class LiveDecoder:
             if found:
                 self._preferred = step
                 return found
+            if step is self._preferred:
+                self._preferred = None  # the label went away: back to the plain schedule
         return []
 
     def _order(self, frame: int) -> list[Pass]:
@@ -155,7 +157,7 @@ class LiveDecoder:
         ]
         if self._preferred is None:
             return due
-        return [self._preferred] + [p for p in due if p is not self._preferred]
+        return [self._preferred, *(p for p in due if p is not self._preferred)]
 
     @staticmethod
     def _transformed(cache: dict[tuple[str, ...], GreyFrame], steps: tuple[str, ...]) -> GreyFrame:
