@@ -30,7 +30,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def backoffice_token(db_url: str, name: str) -> str:
+def backoffice_token(db_url: str, name: str, *, admin: bool = False) -> str:
     """Issue a token for installer ``name`` in the back office's database (what an admin would do)."""
     from app.backoffice.db import open_store
     from app.backoffice.timeutil import utcnow
@@ -39,7 +39,7 @@ def backoffice_token(db_url: str, name: str) -> str:
     store = open_store(db_url)
     try:
         with store.write() as session:
-            return create_token(session, name, utcnow())
+            return create_token(session, name, utcnow(), admin=admin)
     finally:
         store.dispose()
 
@@ -180,6 +180,7 @@ class FaultProxy:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(64)
+        self._sock.settimeout(0.1)  # lets the accept loop notice close() promptly
         self.port = int(self._sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self._stop = threading.Event()
@@ -193,9 +194,9 @@ class FaultProxy:
 
     def close(self) -> None:
         self._stop.set()
+        self._thread.join(timeout=5)
         with contextlib.suppress(OSError):
             self._sock.close()
-        self._thread.join(timeout=5)
 
     def __enter__(self) -> FaultProxy:
         return self
@@ -219,8 +220,11 @@ class FaultProxy:
         while not self._stop.is_set():
             try:
                 client, _ = self._sock.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            client.settimeout(None)
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     @staticmethod

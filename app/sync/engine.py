@@ -338,12 +338,14 @@ def sync_once(
     pull_status: bool = True,
     adopt_regime: bool = True,
     progress: Progress | None = None,
+    http_timeout: float | None = None,
 ) -> SyncReport:
     """Run one sync pass now, in the calling thread (the UI calls it from a worker thread).
 
     ``ignore_backoff``: send queued intents even if their next attempt is not due yet
     ("Sync now", the network just came back). Never raises for network or server faults:
-    they are in the report; the intents stay queued.
+    they are in the report; the intents stay queued. ``http_timeout`` (seconds) replaces the
+    client's default of 30 s read / 5 s connect.
     """
     started = time.monotonic()
     report = SyncReport(started_at=_iso())
@@ -359,7 +361,9 @@ def sync_once(
         report.message = "another sync is running for this data folder"
         return report
     own_client = client is None
-    http = client or BackofficeClient(url, token)
+    http = client or (
+        BackofficeClient(url, token, timeout=http_timeout) if http_timeout else BackofficeClient(url, token)
+    )
     deadline = started + max_seconds if max_seconds is not None else None
     step = _Pass(
         ctx, http, report, ignore_backoff=ignore_backoff, batch_size=batch_size, deadline=deadline, progress=progress
