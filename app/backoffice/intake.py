@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.backoffice.batching import Item, classify, parse_items, resolve_rows
 from app.backoffice.models import Intent, StatusChange
@@ -29,9 +29,14 @@ def intake_intents(
     if not keys:
         return items
     lock_changes(session)
+    # The payload columns are not needed to tell a replay from a conflict: the fingerprint is.
     existing = {
         row.idempotency_key: row
-        for row in session.scalars(select(Intent).where(Intent.idempotency_key.in_(keys)))
+        for row in session.scalars(
+            select(Intent)
+            .options(defer(Intent.body), defer(Intent.duis_xml), defer(Intent.meta))
+            .where(Intent.idempotency_key.in_(keys))
+        )
     }
     to_insert = classify(items, existing, lambda r: r.installer_id, lambda r: r.payload_sha256, installer_id)
     if to_insert:

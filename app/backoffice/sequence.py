@@ -20,11 +20,10 @@ from app.backoffice.models import Counter
 
 def _ensure(session: Session, name: str, start: int = 0) -> None:
     dialect = session.get_bind().dialect.name
-    table = Counter.__table__
     if dialect == "postgresql":
-        session.execute(postgresql.insert(table).values(name=name, value=start).on_conflict_do_nothing())
+        session.execute(postgresql.insert(Counter).values(name=name, value=start).on_conflict_do_nothing())
     else:
-        session.execute(sqlite.insert(table).values(name=name, value=start).on_conflict_do_nothing())
+        session.execute(sqlite.insert(Counter).values(name=name, value=start).on_conflict_do_nothing())
 
 
 def lock_changes(session: Session) -> None:
