@@ -116,7 +116,9 @@ class BackofficeClient:
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
-            headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
+            headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT}
+            if token
+            else {"User-Agent": USER_AGENT},
             transport=transport,
         )
 
