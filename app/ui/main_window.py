@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
             self.firstPainted.emit()
 
     def _after_first_paint(self) -> None:
+        self.view.record.fill_choices()
         self.runner.run(self._open_cache, on_done=self._on_cache_open, on_error=self._on_cache_error)
         self._install_wedge()
         self._focus_job_search()
@@ -543,12 +544,12 @@ class MainWindow(QMainWindow):
         """Import a CPL (CSV/XLSX) or a job pack / inventory response (JSON/XML), told apart by name."""
         if backend.is_cpl_file(path):
             self._start_import(self.tr("Importing CPL %1…").replace("%1", path.name),
-                               lambda progress: backend.import_cpl_file(self.ctx, path, progress))
+                               lambda progress: backend.import_cpl_file(self.ctx, path, progress), True)
         else:
             self._start_import(self.tr("Importing %1…").replace("%1", path.name),
                                lambda: backend.import_jobs(self.ctx, path))
 
-    def _start_import(self, text: str, work: Callable[..., Any]) -> None:
+    def _start_import(self, text: str, work: Callable[..., Any], with_progress: bool = False) -> None:
         v = self.view
         v.import_summary.setText(text)
         v.import_progress.setRange(0, 0)
@@ -558,7 +559,7 @@ class MainWindow(QMainWindow):
         v.first_run.hide()
         self._importing = True
         self.runner.run(work, on_done=self._on_imported, on_error=self._on_import_error,
-                        on_progress=self._on_import_progress)
+                        on_progress=self._on_import_progress if with_progress else None)
 
     def _on_import_progress(self, rows: int) -> None:
         self.view.import_summary.setText(self.tr("Importing… %1 rows read").replace("%1", f"{rows:,}"))

@@ -8,12 +8,16 @@ the result, or what to fix, appears in the line under the buttons.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
+
+if TYPE_CHECKING:
+    from app.domain.duis.enums import CHFLocation, PremiseType
+
 from PySide6.QtWidgets import QWidget
 
 from app.domain.devices import DeviceRecord, DeviceType
-from app.domain.duis.enums import CHFLocation, PremiseType
 from app.domain.reasons import RemedyAction
 from app.ui.record_view import RecordView
 
@@ -53,11 +57,6 @@ class RecordPanel(QWidget):
         v.survey_label.setText(self.tr("Obstructions"))
         v.wan.addItem(self.tr("SM WAN available (8.14.1)"), True)
         v.wan.addItem(self.tr("No SM WAN (8.14.2)"), False)
-        for location in CHFLocation:
-            v.location.addItem(location.value, location)
-        v.location.setCurrentIndex(list(CHFLocation).index(CHFLocation.INDOORS_EXTERNAL_WALL))
-        for premise in PremiseType:
-            v.premise.addItem(premise.value, premise)
         v.aerial.setText(self.tr("&Aerial fitted"))
         v.metal.setText(self.tr("Metal"))
         v.connectivity.setText(self.tr("Connectivity"))
@@ -96,11 +95,24 @@ class RecordPanel(QWidget):
         self._message: str | None = None
         self._update()
 
+    def fill_choices(self) -> None:
+        """Fill the DUIS enumerations after the first paint (``app.domain.duis`` loads lxml)."""
+        from app.domain.duis.enums import CHFLocation, PremiseType
+
+        v = self.view
+        if v.location.count():
+            return
+        for location in CHFLocation:
+            v.location.addItem(location.value, location.value)
+        v.location.setCurrentIndex(list(CHFLocation).index(CHFLocation.INDOORS_EXTERNAL_WALL))
+        for premise in PremiseType:
+            v.premise.addItem(premise.value, premise.value)
+
     def set_meters(self, meters: list[DeviceRecord]) -> None:
         self.view.meter.clear()
         for record in meters:
             kind = record.device_type.value if record.device_type else "?"
-            self.view.meter.addItem(f"{kind}  {record.device_id}", (str(record.device_id), record.device_type))
+            self.view.meter.addItem(f"{kind}  {record.device_id}", (str(record.device_id), kind if record.device_type else ""))
         self._has_job = True
         self._update()
 
@@ -170,16 +182,20 @@ class RecordPanel(QWidget):
             v.result.setText(self.tr("Ready to record."))
 
     def choices(self) -> VisitChoices:
+        from app.domain.duis.enums import CHFLocation, PremiseType
+
+        self.fill_choices()
         v = self.view
-        meter_id, meter_type = v.meter.currentData() or ("", None)
+        meter_id, meter_kind = v.meter.currentData() or ("", None)
+        meter_type = DeviceType(meter_kind) if meter_kind else None
         wan = bool(v.wan.currentData())
         return VisitChoices(
             meter_id=meter_id,
             meter_type=meter_type,
             wan=wan,
-            hub_location=v.location.currentData(),
+            hub_location=CHFLocation(v.location.currentData()),
             aerial=v.aerial.isChecked(),
-            premise=None if wan else v.premise.currentData(),
+            premise=None if wan else PremiseType(v.premise.currentData()),
             metal=v.metal.isChecked(),
             connectivity=v.connectivity.isChecked(),
             shared=v.shared.isChecked(),

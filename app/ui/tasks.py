@@ -13,7 +13,6 @@ pairing check and searches, so a slow import never delays a verdict).
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import logging
 import traceback
@@ -98,10 +97,10 @@ class TaskRunner(QObject):
         on_progress: ProgressCallback | None = None,
         pool: str = "io",
     ) -> int:
-        """Start ``fn`` (given ``progress=`` when it accepts it) and return the task's id."""
+        """Start ``fn`` and return the task's id; with ``on_progress``, ``fn`` is called as
+        ``fn(progress=callback)`` and each ``callback(n)`` reaches ``on_progress`` on the UI thread."""
         task_id = next(self._ids)
-        wants_progress = "progress" in inspect.signature(fn).parameters
-        task = _Task(task_id, fn, self._signals, wants_progress)
+        task = _Task(task_id, fn, self._signals, on_progress is not None)
         self._pending[task_id] = _Pending(task, on_done, on_error, on_progress)
         self.busyChanged.emit(len(self._pending))
         self._pools[pool].start(task)

@@ -77,7 +77,7 @@ class VerdictPanel(QWidget):
         self.view.resulting.setText(resulting)
         self.view.resulting.setAccessibleName(self.tr("Resulting version: %1").replace("%1", resulting))
         self.reasons_model.set_rows(reason_rows(verdict, self.tr("Nothing to do: for your information.")))
-        self.view.reasons.resizeRowsToContents()
+        self._size_reason_columns()
         rows = []
         if verdict.ppmid_cpl_entry is not None:
             rows.append(CplRow(self.tr("PPMID"), verdict.ppmid_cpl_entry))
@@ -92,6 +92,8 @@ class VerdictPanel(QWidget):
         self._size_reason_columns()
 
     def _size_reason_columns(self) -> None:
+        if not self.reasons_model.rowCount():
+            return  # nothing to wrap; sizing rows of an empty table costs a start-up layout pass
         table = self.view.reasons
         width = table.viewport().width() - table.columnWidth(ReasonsModel.COL_SEVERITY)
         table.setColumnWidth(ReasonsModel.COL_MESSAGE, max(200, int(width * 0.55)))

@@ -1,0 +1,162 @@
+"""Start-up, first run, imports, status bar, settings, sound, and the ``hubcheck-gui`` entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from app.testing.driver import HubCheckDriver
+from app.testing.window import open_window
+
+pytest_plugins = ["app.testing.plugin"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_launch_builds_without_touching_the_database(qtbot, tmp_path) -> None:
+    from app.ui import launch
+
+    window = launch(tmp_path / "data")
+    qtbot.addWidget(window, before_close_func=lambda w: w.shutdown())
+    assert window.objectName() == "mainWindow"
+    assert not (tmp_path / "data" / "hubcheck.db").exists()  # nothing opened before the first paint
+    assert window.findChild(type(window.view.regime), "regimeIndicator").text() == "Regime: Tactical"
+    for name in ("jobPicker", "ppmidScanInput", "hubScanInput", "verdictBanner", "verdictLevelLabel",
+                 "resultingSmetsLabel", "regimeIndicator", "reasonsList", "recordInstallButton",
+                 "overrideReasonInput", "queueTable", "syncNowButton", "cplStatusLabel", "queueCountLabel"):
+        assert window.findChild(object, name) is not None, name
+
+
+def test_status_bar_after_the_cache_opens(hubcheck) -> None:
+    status = hubcheck.status()
+    assert status["cplStatusLabel"].startswith("CPL: cpl.csv, dated ")
+    assert status["cplStatusLabel"].endswith("14 rows")
+    assert status["regimeIndicator"] == "Regime: Tactical"
+    assert "Offline" in status["onlineLabel"]
+    assert status["queueCountLabel"] == "Queued: 0"
+    assert not hubcheck.widget("firstRunBanner").isVisible()
+
+
+def test_first_run_offers_the_sample_data(qtbot, hubcheck_empty_window) -> None:
+    hubcheck = HubCheckDriver(hubcheck_empty_window, qtbot)
+    assert hubcheck.widget("firstRunBanner").isVisible()
+    assert "none imported" in hubcheck.text("cplStatusLabel")
+    summary = hubcheck.load_sample()
+    assert summary.kind == "sample" and summary.jobs == 11
+    qtbot.waitUntil(lambda: "14 rows" in hubcheck.text("cplStatusLabel"))
+    assert not hubcheck.widget("firstRunBanner").isVisible()
+    assert "Sample data loaded" in hubcheck.text("importSummaryLabel")
+    hubcheck.pick_job("J-000101")
+
+
+def test_cpl_import_reports_rejected_rows(qtbot, hubcheck_empty_window, tmp_path) -> None:
+    hubcheck = HubCheckDriver(hubcheck_empty_window, qtbot)
+    source = (REPO / "resources" / "sample" / "cpl.csv").read_text(encoding="utf-8").splitlines()
+    bad = [*source, "PPMID,Broken,10E0,,0001,00020002,SMETS2+,SMETS V4.2,3.2,Active,,2026-10-01",
+           "TOASTER,Broken,10E0,00090100,0001,00020002,SMETS2+,SMETS V4.2,3.2,Active,,2026-10-01"]
+    path = tmp_path / "cpl-with-bad-rows.csv"
+    path.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    summary = hubcheck.import_file(path)
+    assert summary.kind == "cpl" and summary.imported == 14 and len(summary.rejected) == 2
+    text = hubcheck.text("importSummaryLabel")
+    assert "14 rows" in text and "2 rejected" in text
+    problems = hubcheck.widget("importProblemsText").toPlainText()
+    assert "line 16" in problems and "line 17" in problems
+    qtbot.waitUntil(lambda: "14 rows" in hubcheck.text("cplStatusLabel"))
+
+
+def test_unreadable_cpl_imports_nothing_and_says_why(qtbot, hubcheck_empty_window, tmp_path) -> None:
+    hubcheck = HubCheckDriver(hubcheck_empty_window, qtbot)
+    path = tmp_path / "notes.csv"
+    path.write_text("hello,world\n1,2\n", encoding="utf-8")
+    assert hubcheck.import_file(path) is None
+    assert hubcheck.text("importSummaryLabel").startswith("✖ Nothing imported")
+
+
+def test_dropping_a_job_pack_imports_it(qtbot, hubcheck_empty_window) -> None:
+    window = hubcheck_empty_window
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(REPO / "resources" / "sample" / "jobpack.json"))])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.importFinished, timeout=10_000) as blocker:
+        window.dropEvent(event)
+    assert blocker.args[0].kind == "jobpack" and blocker.args[0].jobs == 11
+
+
+def test_settings_are_validated_with_clear_errors(hubcheck) -> None:
+    hubcheck.window.show_tab(2)
+    page = hubcheck.window.view.settings_page
+    hubcheck.widget("originatorInput").setText("not-an-eui")
+    hubcheck.widget("backofficeUrlInput").setText("ftp://nowhere")
+    assert not page.save()
+    assert hubcheck.widget("settingsError_originator_id").isVisible()
+    assert "EUI-64" in hubcheck.text("settingsError_originator_id")
+    assert "http" in hubcheck.text("settingsError_backoffice_url")
+    assert "2 field(s)" in hubcheck.text("settingsSummaryLabel")
+    assert hubcheck.window.ctx.settings.get("originator_id") == ""  # nothing saved
+
+    hubcheck.widget("originatorInput").setText("90-b3-d5-1f-30-01-00-00")
+    hubcheck.widget("backofficeUrlInput").setText("https://backoffice.invalid/")
+    with hubcheck.qtbot.waitSignal(hubcheck.window.settingsSaved):
+        assert page.save()
+    assert hubcheck.window.ctx.settings.get("originator_id") == "90-B3-D5-1F-30-01-00-00"
+    assert hubcheck.text("settingsSummaryLabel").startswith("Saved")
+    assert hubcheck.text("onlineLabel") == "Back office: not contacted yet"
+
+
+def test_sync_without_a_back_office_says_so(hubcheck) -> None:
+    assert hubcheck.sync_now() == "not_configured"
+    assert "backoffice_url" in hubcheck.text("syncResultLabel")
+
+
+def test_mute_toggle_is_saved(hubcheck) -> None:
+    window = hubcheck.window
+    window.action_mute.setChecked(False)
+    with hubcheck.qtbot.waitSignal(window.settingsSaved):
+        window.action_mute.trigger()  # checks it: muted
+    assert window.ctx.settings.get("sound_enabled") is False
+    with hubcheck.qtbot.waitSignal(window.settingsSaved):
+        window.action_mute.trigger()
+    assert window.ctx.settings.get("sound_enabled") is True
+    assert window.sound.enabled
+
+
+def test_every_control_has_an_accessible_name_and_takes_focus(hubcheck) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QSpinBox, QTableView
+
+    for kind in (QLineEdit, QComboBox, QAbstractButton, QSpinBox, QTableView):
+        for widget in hubcheck.window.findChildren(kind):
+            if not widget.objectName() or widget.objectName().startswith("qt_") or not widget.isVisibleTo(hubcheck.window):
+                continue
+            if isinstance(widget, QLineEdit) and isinstance(widget.parent(), QComboBox | QSpinBox):
+                continue
+            name = widget.accessibleName() or (widget.text() if isinstance(widget, QAbstractButton) else "")
+            assert name.strip(), f"{kind.__name__} {widget.objectName()} has no accessible name"
+            assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus, f"{widget.objectName()} cannot be tabbed to"
+
+
+def test_reopening_keeps_the_queue(qtbot, hubcheck_sample_data_dir) -> None:
+    window = open_window(qtbot, hubcheck_sample_data_dir)
+    driver = HubCheckDriver(window, qtbot)
+    driver.pick_job("J-000101")
+    driver.scan_ppmid("Z:0A1B2C0000000014$I:30313233343536373839414243444546F596")
+    driver.scan_hub("0A-1B-2C-00-00-00-00-12")
+    driver.record()
+    window.shutdown()
+    window.close()
+    again = open_window(qtbot, hubcheck_sample_data_dir)
+    qtbot.waitUntil(lambda: again.view.queue_count.text() == "Queued: 6")
+    again.shutdown()
+
+
+def test_smoke_entry_point_paints_and_exits(tmp_path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    run = subprocess.run([sys.executable, "-m", "app", "--smoke", "--data-dir", str(tmp_path / "d")],
+                         capture_output=True, text=True, timeout=60, env=env, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert "first-paint" in run.stdout
