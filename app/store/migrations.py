@@ -72,6 +72,8 @@ def migrate(engine: Engine, db_path: Path | None) -> int:
         backup_database(db_path, start)
     for version in range(start + 1, latest + 1):
         with engine.begin() as conn:
+            # pysqlite opens no transaction before DDL: begin one so a failed step leaves nothing behind.
+            conn.exec_driver_sql("BEGIN")
             STEPS[version](conn)
             conn.exec_driver_sql(f"PRAGMA user_version={version}")
     with engine.begin() as conn:
