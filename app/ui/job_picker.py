@@ -108,11 +108,10 @@ class JobPicker(QWidget):
             return
         self._job = job
         self.view.summary.setText(
-            self.tr("Chosen: %1 — %2, %3 (visit %4)")
+            self.tr("Chosen: %1 — %2, %3")
             .replace("%1", job.job_ref)
             .replace("%2", job.address or "?")
             .replace("%3", job.postcode or "?")
-            .replace("%4", job.visit_date or "?")
         )
         self.jobChosen.emit(job)
 

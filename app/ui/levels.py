@@ -36,6 +36,7 @@ _LEVELS: dict[str, Look] = {
     "block": Look("octagon", "STOP", "Do not pair: this PPMID will not work with this hub.", "#B71C1C", "#FFFFFF"),
     "unknown": Look("question", "UNKNOWN", "The hub's SMETS generation is not known yet.", "#263238", "#FFFFFF"),
     "idle": Look("dash", "WAITING", "Scan the PPMID and the Communications Hub.", "#ECEFF1", "#000000"),
+    "recorded": Look("tick", "RECORDED", "The visit is recorded and its requests are queued.", "#0D47A1", "#FFFFFF"),
 }
 
 _SEVERITIES: dict[str, Look] = {

@@ -113,9 +113,11 @@ class MainWindow(QMainWindow):
         v.hub_generation.addItem(self.tr("SMETS1 (as on the hub's label)"), Generation.SMETS1)
         v.hub_generation.addItem(self.tr("SMETS2+ (as on the hub's label)"), Generation.SMETS2_PLUS)
         v.hub_generation.setAccessibleName(self.tr("Hub generation"))
-        v.tabs.setTabText(TAB_CHECK, self.tr("Check  (Ctrl+1)"))
-        v.tabs.setTabText(TAB_QUEUE, self.tr("Queue  (Ctrl+2)"))
-        v.tabs.setTabText(TAB_SETTINGS, self.tr("Settings  (Ctrl+3)"))
+        v.tabs.setTabText(TAB_CHECK, self.tr("Check"))
+        v.tabs.setTabText(TAB_QUEUE, self.tr("Queue"))
+        v.tabs.setTabText(TAB_SETTINGS, self.tr("Settings"))
+        for index, key in ((TAB_CHECK, "Ctrl+1"), (TAB_QUEUE, "Ctrl+2"), (TAB_SETTINGS, "Ctrl+3")):
+            v.tabs.setTabToolTip(index, key)
         v.first_run_text.setText(
             self.tr("<b>No CPL and no jobs yet.</b> Load the bundled sample data to try HubCheck, "
                     "or import today's job pack and the CPL (you can also drop the files on this window).")
@@ -432,7 +434,8 @@ class MainWindow(QMainWindow):
             note += " " + self.tr("Override reason kept: “%1”.").replace("%1", outcome.override_reason)
         self.new_visit()
         self.view.record.show_result("✔ " + note)
-        self.view.verdict.show_idle(note + " " + self.tr("Scan the next PPMID and hub, or see the Queue tab."))
+        self.view.verdict.show_idle(note + " " + self.tr("Scan the next PPMID and hub, or see the Queue tab."),
+                                    "recorded")
         self.refresh_queue()
         self.visitRecorded.emit(outcome)
 
@@ -486,7 +489,7 @@ class MainWindow(QMainWindow):
     def _show_queue_count(self, queued: int | None, by_state: dict[str, int] | None = None) -> None:
         text = self.tr("Queued: %1").replace("%1", "?" if queued is None else str(queued))
         self.view.queue_count.setText(text)
-        self.view.tabs.setTabText(TAB_QUEUE, self.tr("Queue (%1)  (Ctrl+2)").replace("%1", str(queued or 0)))
+        self.view.tabs.setTabText(TAB_QUEUE, self.tr("Queue (%1)").replace("%1", str(queued or 0)))
         if by_state:
             self.view.queue_count.setToolTip(", ".join(f"{state}: {n}" for state, n in sorted(by_state.items())))
 
@@ -586,6 +589,8 @@ class MainWindow(QMainWindow):
             if len(summary.rejected) > 500:
                 lines.append(self.tr("… and %1 more").replace("%1", str(len(summary.rejected) - 500)))
             v.import_details.setPlainText("\n".join(lines))
+            line_height = v.import_details.fontMetrics().lineSpacing()
+            v.import_details.setFixedHeight(min(len(lines), 6) * line_height + 14)
             v.import_details.show()
         else:
             text += " " + self.tr("Nothing rejected.")

@@ -110,7 +110,7 @@ class MainWindowView:
         left_scroll.setWidget(left)
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 8, 0)
-        left_column.setSpacing(10)
+        left_column.setSpacing(6)
         self.job_picker = JobPicker(search, left)
         self.ppmid = ScanBox("ppmidScan", left)
         self.hub = ScanBox("hubScan", left)

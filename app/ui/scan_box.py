@@ -38,7 +38,7 @@ class ScanBox(QWidget):
         self.view = ScanBoxView(self, name)
         self.view.camera_button.setText(self.tr("Camera"))
         self.view.camera_button.setToolTip(self.tr("Read this label with the camera"))
-        self.field.input.setPlaceholderText(self.tr("Scan the label, or type it and press Enter"))
+        self.field.input.setPlaceholderText(self.tr("Scan or type the label, then Enter"))
         self.field.scanned.connect(self._on_scanned)
         self.field.rejected.connect(self._on_rejected)
         self.field.cleared.connect(self._on_cleared)

@@ -57,13 +57,25 @@ class VerdictPanel(QWidget):
         if self._level is None:
             self._show_regime()
 
-    def show_idle(self, message: str | None) -> None:
-        """No verdict: waiting for scans (``message`` says what is missing)."""
+    def _show_reasons(self, rows: list) -> None:
+        self.reasons_model.set_rows(rows)
+        has_rows = bool(rows)
+        self.view.reasons.setVisible(has_rows)
+        self.view.no_reasons.setVisible(not has_rows)
+        if self._level is None:
+            self.view.no_reasons.setText(self.tr("Reasons appear here after both labels are scanned."))
+        else:
+            self.view.no_reasons.setText(self.tr("No warnings and no problems: nothing to do before pairing."))
+        self._size_reason_columns()
+
+    def show_idle(self, message: str | None, look: str | None = None) -> None:
+        """No verdict: waiting for scans (``message`` says what is missing); ``look="recorded"``
+        after a visit was recorded, so the banner confirms it instead of looking idle."""
         self._level = None
-        self._paint_banner(None, message)
+        self._paint_banner(look, message)
         self.view.resulting.setText("—")
         self.view.resulting.setAccessibleName(self.tr("Resulting version: none yet"))
-        self.reasons_model.set_rows([])
+        self._show_reasons([])
         self.cpl_model.set_rows([])
         self._bump()
 
@@ -76,30 +88,40 @@ class VerdictPanel(QWidget):
         resulting = verdict.resulting_smets.value if verdict.resulting_smets else self.tr("None")
         self.view.resulting.setText(resulting)
         self.view.resulting.setAccessibleName(self.tr("Resulting version: %1").replace("%1", resulting))
-        self.reasons_model.set_rows(reason_rows(verdict, self.tr("Nothing to do: for your information.")))
-        self._size_reason_columns()
+        self._show_reasons(reason_rows(verdict, self.tr("Nothing to do: for your information.")))
         rows = []
         if verdict.ppmid_cpl_entry is not None:
             rows.append(CplRow(self.tr("PPMID"), verdict.ppmid_cpl_entry))
         if verdict.hub_cpl_entry is not None:
             rows.append(CplRow(self.tr("Hub"), verdict.hub_cpl_entry))
         self.cpl_model.set_rows(rows)
-        self.view.cpl.resizeColumnsToContents()
+        self._size_cpl_columns()
         self._bump()
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._size_reason_columns()
+        if self.cpl_model.rowCount():
+            self._size_cpl_columns()
 
     def _size_reason_columns(self) -> None:
-        if not self.reasons_model.rowCount():
-            return  # nothing to wrap; sizing rows of an empty table costs a start-up layout pass
         table = self.view.reasons
+        if not self.reasons_model.rowCount():
+            return  # hidden while empty; sizing rows would cost a layout pass at start-up
+        table.resizeColumnToContents(ReasonsModel.COL_SEVERITY)
         width = table.viewport().width() - table.columnWidth(ReasonsModel.COL_SEVERITY)
         table.setColumnWidth(ReasonsModel.COL_MESSAGE, max(200, int(width * 0.55)))
         table.resizeRowsToContents()
 
-    def _paint_banner(self, level: Level | None, message: str | None) -> None:
+    def _size_cpl_columns(self) -> None:
+        """Fit the short columns to their text; the manufacturer's name takes what is left (elided)."""
+        table = self.view.cpl
+        table.resizeColumnsToContents()
+        column = CplEntriesModel.COL_MANUFACTURER
+        others = sum(table.columnWidth(c) for c in range(self.cpl_model.columnCount()) if c != column)
+        table.setColumnWidth(column, max(110, table.viewport().width() - others))
+
+    def _paint_banner(self, level: Level | str | None, message: str | None) -> None:
         look = level_look(level)
         palette = self.view.banner.palette()
         for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base):
