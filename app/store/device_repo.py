@@ -150,7 +150,7 @@ def search_jobs(conn: Connection, text: str = "", limit: int = 200) -> list[JobS
                 JobRow.job_ref.in_(device_match),
             )
         )
-    jobs = conn.execute(query).scalars().all()
+    jobs = conn.execute(query).all()  # Core rows (a Connection yields no ORM objects)
     refs = [j.job_ref for j in jobs]
     devices: dict[str, list[str]] = {r: [] for r in refs}
     if refs:
