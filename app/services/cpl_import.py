@@ -55,7 +55,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, Sequence[object]]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, delimiter=_header_delimiter(text, dialect))
     try:
         line_before = 0
         for row in reader:
@@ -64,6 +64,19 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, Sequence[object]]]:
             line_before = reader.line_num
     except csv.Error as exc:
         raise CplFileError(f"the CSV cannot be read past line {reader.line_num}: {exc}") from None
+
+
+def _header_delimiter(text: str, dialect: type[csv.Dialect] | csv.Dialect) -> str:
+    """The delimiter under which a header row appears; title rows above the header defeat the sniffer."""
+    head = text[:65536]
+    for delimiter in dict.fromkeys((dialect.delimiter, ",", ";", "\t", "|")):
+        reader = csv.reader(io.StringIO(head, newline=""), dialect, delimiter=delimiter)
+        try:
+            find_header(list(itertools.islice(reader, _HEADER_SCAN_ROWS)))
+        except (CplHeaderError, csv.Error):
+            continue
+        return delimiter
+    return dialect.delimiter
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, Sequence[object]]]:
