@@ -3,7 +3,7 @@
 The pipeline follows KDE Prison and Electrum (ANCHORS.md §1.5, §5): frames arrive on the
 GUI thread; while the worker is busy, or sooner than ``1/max_rate`` after the last one,
 a frame is dropped (back-pressure instead of a queue); the worker converts, crops and
-decodes with ``LiveDecoder``; results come back through a queued signal and pass the
+decodes with ``LiveDecoder``; results come back through a queue the GUI thread polls (see ``_DecodeWorker``) and pass the
 ``ConsecutiveValidator`` before ``decoded(str)`` fires. zxing-cpp holds the GIL during a
 decode, so the live schedule keeps every library call short (benchmarks/decode.py
 measures the longest event-loop stall).
@@ -16,13 +16,15 @@ run without a camera.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from app.scan.codes import DecodedCode
@@ -188,32 +190,53 @@ def frame_to_qimage(frame: Any) -> QImage | None:
 
 
 # --- decoding worker -------------------------------------------------------------------
-class _DecodeWorker(QObject):
-    """Lives on the scanner's QThread; owns the (stateful) LiveDecoder."""
+_STOP = object()
+_RESET = object()
 
-    finished = Signal(object, float)
+
+class _DecodeWorker:
+    """A plain Python thread that owns the (stateful) LiveDecoder.
+
+    Not a QThread with queued signals: with PySide6 6.12 a signal emitted from a worker
+    thread corrupts reference counts (``Fatal Python error: bool_dealloc`` after a few
+    hundred emissions, reproduced with no decoding at all). Jobs and results therefore
+    travel through ``queue.SimpleQueue`` and the GUI thread collects results on a timer.
+    """
 
     def __init__(self, factory: Callable[[], Any]) -> None:
-        super().__init__()
         self._factory = factory
         self._live: Any = None
+        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.results: queue.SimpleQueue[tuple[list[DecodedCode], float]] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="hubcheck-camera-decode", daemon=True)
+        self._thread.start()
 
-    @Slot(object)
-    def decode(self, frame: Any) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        self.jobs.put(_STOP)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            if job is _STOP:
+                return
+            if job is _RESET:
+                reset = getattr(self._live, "reset", None)
+                if reset is not None:
+                    reset()
+                continue
+            self.results.put(self._decode(job))
+
+    def _decode(self, frame: Any) -> tuple[list[DecodedCode], float]:
         started = time.perf_counter()
         codes: list[DecodedCode] = []
         try:
             if self._live is None:
                 self._live = self._factory()  # imports numpy/zxing-cpp here, off the GUI thread
-            codes = self._live.decode_frame(frame)  # QImage or QVideoFrame: read without a Qt conversion
+            codes = list(self._live.decode_frame(frame))  # QImage or QVideoFrame, read without Qt conversion
         except Exception:  # the camera must keep running whatever one frame does
             log.exception("camera frame decode failed")
-        self.finished.emit(codes, (time.perf_counter() - started) * 1000.0)
-
-    @Slot()
-    def reset(self) -> None:
-        if self._live is not None:
-            self._live.reset()
+        return codes, (time.perf_counter() - started) * 1000.0
 
 
 class CameraScanner(QObject):
@@ -229,8 +252,6 @@ class CameraScanner(QObject):
     labelScanned = Signal(object)
     stateChanged = Signal(str)
     frameDecoded = Signal(float)
-    _request = Signal(object)
-    _reset_request = Signal()
 
     def __init__(
         self,
@@ -260,8 +281,10 @@ class CameraScanner(QObject):
         self._state = CameraState.IDLE
         self._busy = False
         self._last_start = 0.0
-        self._thread: QThread | None = None
         self._worker: _DecodeWorker | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(4)  # result pick-up latency; the timer only runs while a decode is out
+        self._poll.timeout.connect(self._collect)
         self._connected = False
         self.frames_seen = 0
         self.frames_decoded = 0
@@ -305,18 +328,19 @@ class CameraScanner(QObject):
             self._source.stop()
             self._disconnect_source()
         self._validator.reset()
-        self._reset_request.emit()
+        if self._worker is not None:
+            self._worker.jobs.put(_RESET)
         if self._state != CameraState.NO_CAMERA:
             self._set_state(CameraState.STOPPED)
 
     def close(self) -> None:
         """Stop and end the worker thread (call before the application quits)."""
         self.stop()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(5000)
-            self._thread = None
+        self._poll.stop()
+        if self._worker is not None:
+            self._worker.stop()
             self._worker = None
+        self._busy = False
 
     def reset(self) -> None:
         """Forget accepted codes, so the label in view is reported again."""
@@ -324,7 +348,7 @@ class CameraScanner(QObject):
 
     # --- internals --------------------------------------------------------------------
     def _ensure_worker(self) -> None:
-        if self._thread is not None:
+        if self._worker is not None:
             return
         decoder_name, roi, max_side, full_pass_every = self._decoder_settings
 
@@ -334,15 +358,7 @@ class CameraScanner(QObject):
 
             return LiveDecoder(choose_decoder(decoder_name), roi=roi, max_side=max_side, full_pass_every=full_pass_every)
 
-        self._thread = QThread(self)
-        self._thread.setObjectName("cameraDecodeThread")
         self._worker = _DecodeWorker(self._live_factory or factory)
-        self._worker.moveToThread(self._thread)
-        self._request.connect(self._worker.decode)
-        self._reset_request.connect(self._worker.reset)
-        self._worker.finished.connect(self._on_decoded)
-        self._thread.finished.connect(self._worker.deleteLater)
-        self._thread.start()
 
     def _disconnect_source(self) -> None:
         if self._source is None or not self._connected:
@@ -358,11 +374,27 @@ class CameraScanner(QObject):
         if self._busy or now - self._last_start < self._min_interval:
             self.frames_dropped += 1
             return
+        if self._worker is None:
+            return
         self._busy = True
         self._last_start = now
-        self._request.emit(frame)
+        self._worker.jobs.put(frame)
+        self._poll.start()
 
-    @Slot(object, float)
+    def _collect(self) -> None:
+        worker = self._worker
+        if worker is None:
+            self._poll.stop()
+            return
+        while True:
+            try:
+                codes, ms = worker.results.get_nowait()
+            except queue.Empty:
+                break
+            self._on_decoded(codes, ms)
+        if not self._busy:
+            self._poll.stop()
+
     def _on_decoded(self, codes: list[DecodedCode], ms: float) -> None:
         self._busy = False
         self.frames_decoded += 1
