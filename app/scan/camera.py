@@ -197,10 +197,12 @@ _RESET = object()
 class _DecodeWorker:
     """A plain Python thread that owns the (stateful) LiveDecoder.
 
-    Not a QThread with queued signals: with PySide6 6.12 a signal emitted from a worker
-    thread corrupts reference counts (``Fatal Python error: bool_dealloc`` after a few
-    hundred emissions, reproduced with no decoding at all). Jobs and results therefore
-    travel through ``queue.SimpleQueue`` and the GUI thread collects results on a timer.
+    Jobs and results travel through ``queue.SimpleQueue`` and the GUI thread collects
+    results on a short timer that runs only while a decode is out, so no signal is
+    emitted per frame from Python. That matters on PySide6 6.12.0 with Python 3.11: each
+    Python ``Signal.emit()`` drops a reference to True and each C++-signal-to-Python-slot
+    call one to None, and the process aborts ("Fatal Python error: bool_dealloc") once
+    they run out; Python >= 3.12 (immortal singletons) is not affected.
     """
 
     def __init__(self, factory: Callable[[], Any]) -> None:
