@@ -104,7 +104,7 @@ def build_cpl(path: Path, rows: int) -> None:
                              "0" * 64, "2026-10-01"])
 
 
-def scan_to_verdict(scans: int, cpl_rows: int) -> dict[str, list[float]]:
+def scan_to_verdict(scans: int, cpl_rows: int, inline: bool = True) -> dict[str, list[float]]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(REPO))
     from PySide6.QtCore import QEventLoop, Qt, QTimer
@@ -141,7 +141,9 @@ def scan_to_verdict(scans: int, cpl_rows: int) -> dict[str, list[float]]:
             check_ms.append((time.perf_counter() - t0) * 1000)
         ctx.close()
 
+        AppContext(data).settings.set("sound_enabled", "false")  # no audio device on CI
         window = launch(data)
+        window.check_inline = inline
         window.show()
         loop = QEventLoop()
         window.cacheOpened.connect(loop.quit)
@@ -202,7 +204,9 @@ def main() -> int:
         print(f"| {name} | {statistics.median(values):.0f} | {min(values):.0f} | {max(values):.0f} |")
     print(f"\nratio hubcheck / bare (medians): **{app / bare:.2f}×** (goal ≤ 1.5×)\n")
 
-    scan = scan_to_verdict(args.scans, args.cpl_rows)
+    scan = scan_to_verdict(args.scans, args.cpl_rows, inline=True)
+    worker = scan_to_verdict(args.scans, args.cpl_rows, inline=False)
+    scan["enter_to_paint (check on a worker)"] = worker["enter_to_paint"]
     print(f"## Scan → verdict on a {args.cpl_rows:,}-row CPL (ms)\n")
     print("| measure | n | p50 | p95 | max |\n|---|---|---|---|---|")
     for name, values in scan.items():
