@@ -39,6 +39,7 @@ def launch(data_dir: Path | str | None = None, *, sample: bool = False) -> MainW
     from app.ui.main_window import MainWindow
 
     window = MainWindow(AppContext(data_dir))
+    window.view.build_pages()  # every pane exists at once for tests and testers' scripts
     if sample:
         window.load_sample_data()
     return window

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.domain.devices import DeviceRecord, DeviceType
-from app.domain.labels import LabelData
-from app.domain.smets import Generation
-from app.services.context import AppContext
 from app.services.paths import SAMPLE_DIR
 from app.ui.models import JobRow
+
+if TYPE_CHECKING:  # types only; this module is imported before the first paint
+    from app.domain.devices import DeviceRecord, DeviceType
+    from app.domain.labels import LabelData
+    from app.domain.smets import Generation
+    from app.services.context import AppContext
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,8 +162,6 @@ class MainWindow(QMainWindow):
         self._action(visit_menu, self.tr("&New visit (clear scans)"), "Ctrl+N", self.new_visit)
         self._action(visit_menu, self.tr("&Sync now"), "F5", self.sync_now)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self._record_shortcut)
-        QShortcut(QKeySequence("Ctrl+S"), self.view.settings_page, self.view.settings_page.save,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Escape"), self.view.import_banner, self.view.import_banner.hide,
                   context=Qt.ShortcutContext.WindowShortcut)
 
@@ -187,9 +185,7 @@ class MainWindow(QMainWindow):
         v.hub_generation.currentIndexChanged.connect(lambda _i: self._request_check())
         v.record.recordRequested.connect(self._record)
         v.record.abortRequested.connect(self._abort)
-        v.queue_page.syncRequested.connect(self.sync_now)
-        v.settings_page.saveRequested.connect(self._save_settings)
-        v.settings_page.dataDirChosen.connect(self._remember_data_dir)
+        v.on_pages_built = self._connect_pages
         v.load_sample.clicked.connect(self.load_sample_data)
         v.first_run_import_jobs.clicked.connect(self.choose_jobs_file)
         v.first_run_import_cpl.clicked.connect(self.choose_cpl_file)
@@ -197,6 +193,14 @@ class MainWindow(QMainWindow):
         v.camera_close.clicked.connect(self.close_camera)
         v.tabs.currentChanged.connect(self._on_tab)
         self.runner.busyChanged.connect(self._on_busy)
+
+    def _connect_pages(self) -> None:
+        v = self.view
+        v.queue_page.syncRequested.connect(self.sync_now)
+        v.settings_page.saveRequested.connect(self._save_settings)
+        v.settings_page.dataDirChosen.connect(self._remember_data_dir)
+        QShortcut(QKeySequence("Ctrl+S"), v.settings_page, v.settings_page.save,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # ------------------------------------------------------------------ start-up
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -209,6 +213,7 @@ class MainWindow(QMainWindow):
 
     def _after_first_paint(self) -> None:
         self.view.record.fill_choices()
+        self.view.build_pages()
         self.runner.run(self._open_cache, on_done=self._on_cache_open, on_error=self._on_cache_error)
         self._install_wedge()
         self._focus_job_search()

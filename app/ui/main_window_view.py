@@ -7,6 +7,7 @@ the verdict on the right (what the eyes read).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -153,11 +154,15 @@ class MainWindowView:
         columns.addWidget(left_scroll, 5)
         columns.addWidget(self.verdict, 6)
 
-        self.queue_page = QueuePage(self.tabs)
-        self.settings_page = SettingsPage(data_dir, self.tabs)
+        # The Queue and Settings panes are built on first use or right after the first
+        # paint (``build_pages``): they are not visible at start-up, so they do not delay it.
+        self._data_dir = data_dir
+        self._queue_page: QueuePage | None = None
+        self._settings_page: SettingsPage | None = None
+        self.on_pages_built: Callable[[], None] | None = None
         self.tabs.addTab(self.check_page, "")
-        self.tabs.addTab(self.queue_page, "")
-        self.tabs.addTab(self.settings_page, "")
+        self.tabs.addTab(QWidget(self.tabs), "")
+        self.tabs.addTab(QWidget(self.tabs), "")
 
         outer.addWidget(self.first_run)
         outer.addWidget(self.import_banner)
@@ -187,3 +192,33 @@ class MainWindowView:
         font = self.regime.font()
         font.setBold(True)
         self.regime.setFont(font)
+
+    @property
+    def queue_page(self) -> QueuePage:
+        self.build_pages()
+        assert self._queue_page is not None
+        return self._queue_page
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        self.build_pages()
+        assert self._settings_page is not None
+        return self._settings_page
+
+    def build_pages(self) -> None:
+        """Put the real Queue and Settings panes in their tabs (once)."""
+        if self._queue_page is not None:
+            return
+        self._queue_page = QueuePage(self.tabs)
+        self._settings_page = SettingsPage(self._data_dir, self.tabs)
+        current = self.tabs.currentIndex()
+        for index, page in ((1, self._queue_page), (2, self._settings_page)):
+            text, tip = self.tabs.tabText(index), self.tabs.tabToolTip(index)
+            placeholder = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, text)
+            self.tabs.setTabToolTip(index, tip)
+            placeholder.deleteLater()
+        self.tabs.setCurrentIndex(current)
+        if self.on_pages_built is not None:
+            self.on_pages_built()

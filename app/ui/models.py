@@ -7,15 +7,17 @@ that a worker produced; none of them touches the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 
-from app.domain.devices import CplEntry
 from app.domain.reasons import ReasonCode, RemedyAction, Severity
-from app.domain.rules import Verdict
 from app.ui.levels import severity_icon, severity_look
 from app.ui.table_model import RowTableModel
+
+if TYPE_CHECKING:  # types only: the rules load with the first verdict, after the first paint
+    from app.domain.devices import CplEntry
+    from app.domain.rules import Verdict
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
