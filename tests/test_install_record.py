@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.domain.duis import CHFLocation, CplMoveRemedy, DuisSchema, NoWanSurvey, PremiseType, intent_from_payload
+from app.domain.duis import (
+    CHFLocation,
+    CplMoveRemedy,
+    DuisSchema,
+    NoWanSurvey,
+    PremiseType,
+    intent_from_payload,
+)
 from app.services.context import AppContext
 from app.services.cpl_import import import_cpl
 from app.services.installs import VisitBlocked, VisitError, VisitRequest, abort_visit, record_visit

@@ -51,7 +51,7 @@ def _states(ctx: AppContext) -> list[str]:
 def test_new_database_has_outbox_tables_at_latest_version(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path)
     names = set(inspect(ctx.engine).get_table_names())
-    assert OUTBOX <= names
+    assert names >= OUTBOX
     with ctx.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST_VERSION >= 2
 
@@ -68,7 +68,7 @@ def test_version_1_database_is_upgraded_with_a_backup(tmp_path: Path) -> None:
     try:
         assert migrate(engine, db) == 1
         names = set(inspect(engine).get_table_names())
-        assert OUTBOX <= names
+        assert names >= OUTBOX
         with engine.connect() as conn:
             assert conn.execute(text("SELECT job_ref FROM jobs")).scalar() == "J-OLD"
     finally:

@@ -27,7 +27,14 @@ from app.services.context import AppContext
 from app.store import audit
 from app.store.settings import SettingsStore
 from app.sync.engine import sync_once
-from tests.sync_helpers import REPO, Backoffice, backoffice_token, running_backoffice, server_keys, server_states
+from tests.sync_helpers import (
+    REPO,
+    Backoffice,
+    backoffice_token,
+    running_backoffice,
+    server_keys,
+    server_states,
+)
 from tests.test_sync_backoffice import fill
 
 RUNS = 50

@@ -17,7 +17,14 @@ from app.services.context import AppContext
 from app.services.queue import list_intents, queue_counts
 from app.sync.backoff import backoff_delay
 from app.sync.engine import sync_once
-from tests.sync_helpers import Backoffice, FaultProxy, backoffice_token, free_port, running_backoffice, server_keys
+from tests.sync_helpers import (
+    Backoffice,
+    FaultProxy,
+    backoffice_token,
+    free_port,
+    running_backoffice,
+    server_keys,
+)
 from tests.test_sync_backoffice import fill
 
 N = 120

@@ -378,7 +378,8 @@ def abort_visit(
     ppmid_label = _label(ppmid, "PPMID label") if ppmid is not None else None
     hub_label = _label(hub, "hub label") if hub is not None else None
     meter_id = _device(meter, "meter device ID") if meter is not None else None
-    level, regime, source, reasons = "unknown", str(ctx.setting("regime")), str(ctx.setting("regime_source")), ()
+    level, regime, source = "unknown", str(ctx.setting("regime")), str(ctx.setting("regime_source"))
+    reasons: tuple[dict[str, str], ...] = ()
     if ppmid_label is not None and hub_label is not None:
         pairing = check_labels(ctx, ppmid_label, hub_label)
         level, regime, source = pairing.verdict.level.value, pairing.verdict.regime.value, pairing.regime_source

@@ -356,7 +356,13 @@ def claim_due_visits(conn: Connection, *, now: float, limit: int, ignore_backoff
         ),
         {"now": now, "n": limit},
     ).all()
-    return [ClaimedVisit(*r[:16], int(r[16])) for r in rows]
+    return [
+        ClaimedVisit(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15],
+            int(r[16]),
+        )
+        for r in rows
+    ]
 
 
 def finish_visits(conn: Connection, results: Iterable[tuple[str, str, str | None]]) -> int:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from app.sync.client import BackofficeClient
-from app.sync.engine import SyncReport, sync_once
+from app.sync.engine import DEFAULT_BATCH, SyncReport, sync_once
 
 if TYPE_CHECKING:
     from app.services.context import AppContext
@@ -151,8 +151,7 @@ class SyncService:
 
     def _pass(self, force: bool) -> None:
         try:
-            kwargs = {"batch_size": self.batch_size} if self.batch_size else {}
-            report = sync_once(self.ctx, ignore_backoff=force, **kwargs)
+            report = sync_once(self.ctx, ignore_backoff=force, batch_size=self.batch_size or DEFAULT_BATCH)
         except Exception as exc:  # a bug must not kill the worker; the rows were handed back
             log.exception("sync pass failed")
             report = SyncReport(status="partial", message=f"sync failed: {type(exc).__name__}: {exc}")
