@@ -111,6 +111,23 @@ def main() -> int:
         bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
         drive.import_file(bad)
         shot(window, "13-cpl-import-rejected-rows")
+        window.view.import_banner.hide()
+
+        from PySide6.QtGui import QImage
+
+        from app.scan.camera import FakeFrameSource
+        from tests.scan_helpers import png_bytes, symbol
+
+        case = case_for("hub model missing")
+        window.new_visit()
+        drive.pick_job(case.job_ref)
+        frame = QImage.fromData(png_bytes(symbol(case.ppmid_label, "qr", module_px=5, quiet=40)))
+        source = FakeFrameSource([frame], fps=15)
+        window.camera_source_factory = lambda: source
+        window.open_camera(window.view.ppmid)
+        bot.waitUntil(lambda: window.view.ppmid.label is not None, 10_000)
+        shot(window, "14-camera-preview")
+        window.close_camera()
         window.shutdown()
         window.close()
         window.ctx.close()
