@@ -26,23 +26,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-
-def _survive_pyside_refcount_bug() -> None:
-    """PySide6 6.12.0 on Python 3.11: every Python ``Signal.emit()`` drops one reference to
-    True and every C++-signal-to-Python-slot call drops one to None, so a process aborts
-    ("Fatal Python error: bool_dealloc") after a few hundred emits. Python >= 3.12 makes
-    these singletons immortal, which hides it. This benchmark emits tens of thousands of
-    signals, so on 3.11 it pads the three singletons' reference counts first.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    import ctypes
-
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-
-
-_survive_pyside_refcount_bug()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false;qt.multimedia.ffmpeg=false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

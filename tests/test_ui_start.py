@@ -160,23 +160,3 @@ def test_smoke_entry_point_paints_and_exits(tmp_path) -> None:
                          capture_output=True, text=True, timeout=60, env=env, cwd=REPO)
     assert run.returncode == 0, run.stderr
     assert "first-paint" in run.stdout
-
-
-def test_pyside_singleton_refcounts_are_protected(qapp) -> None:
-    """PySide6 6.12 drops a reference to None on every void call and to True on every emit;
-    after ``protect_singletons`` a long session can never drive their counts to zero."""
-    from PySide6.QtCore import QObject, Signal
-    from PySide6.QtWidgets import QLabel
-
-    from app.ui.qtfix import protect_singletons
-
-    class Source(QObject):
-        fired = Signal(int)
-
-    protect_singletons()
-    source, label = Source(), QLabel()
-    for n in range(2_000):
-        source.fired.emit(n)
-        label.setText("x")
-    assert sys.getrefcount(None) > 1 << 39
-    assert sys.getrefcount(True) > 1 << 39

@@ -198,11 +198,9 @@ class _DecodeWorker:
     """A plain Python thread that owns the (stateful) LiveDecoder.
 
     Jobs and results travel through ``queue.SimpleQueue`` and the GUI thread collects
-    results on a short timer that runs only while a decode is out, so no signal is
-    emitted per frame from Python. That matters on PySide6 6.12.0 with Python 3.11: each
-    Python ``Signal.emit()`` drops a reference to True and each C++-signal-to-Python-slot
-    call one to None, and the process aborts ("Fatal Python error: bool_dealloc") once
-    they run out; Python >= 3.12 (immortal singletons) is not affected.
+    results on a short timer that runs only while a decode is out, so nothing is emitted
+    per frame from the worker: the UI loop sees at most one wake-up per decode, and a
+    decode that finishes after ``stop()`` is simply never collected.
     """
 
     def __init__(self, factory: Callable[[], Any]) -> None:

@@ -17,10 +17,6 @@ import pytest
 from app.testing.driver import HubCheckDriver
 from app.testing.samples import SampleCase, load_sample_cases
 from app.testing.window import open_window
-from app.ui.qtfix import protect_singletons
-
-# Tests make thousands of PySide calls; see app/ui/qtfix.py for why this is needed on 3.11.
-protect_singletons()
 
 
 def _prepare(data_dir: Path, *, sample: bool) -> Path:

@@ -20,9 +20,6 @@ def ensure_app(argv: list[str] | None = None):  # noqa: ANN201 - QApplication, i
     """The process's QApplication, created once (tests' qapp fixture may have made it already)."""
     from PySide6.QtWidgets import QApplication
 
-    from app.ui.qtfix import protect_singletons
-
-    protect_singletons()
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
