@@ -177,3 +177,7 @@ def job_records(conn: Connection, job_ref: str) -> list[DeviceRecord]:
     for (device_id,) in ids:
         out.extend(r for r in records_for(conn, DeviceId(device_id)) if r.job_ref == job_ref)
     return out
+
+
+def has_jobs(conn: Connection) -> bool:
+    return conn.exec_driver_sql("SELECT 1 FROM jobs LIMIT 1").first() is not None

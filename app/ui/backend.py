@@ -1,10 +1,8 @@
 """What the window's workers run: plain functions of an ``AppContext`` returning dataclasses.
 
 Every function here runs on a worker thread (through ``TaskRunner``), opens at most one
-short connection, and hands back plain data, so the UI thread never waits on SQLite and
-never holds an ORM object. Where the services layer has no use case yet (job search,
-cache summary) the read goes through the store's repository functions in one short
-connection; those belong in ``app/services`` once it grows them.
+short connection through a service, and hands back plain data, so the UI thread never
+waits on SQLite and never holds an ORM object.
 """
 
 from __future__ import annotations
@@ -68,72 +66,27 @@ def open_cache(ctx: AppContext) -> CacheState:
 
 
 def cache_state(ctx: AppContext) -> CacheState:
-    from app.store import cpl_repo
+    from app.services.jobs import cache_summary
 
-    status = cpl_repo.status(ctx.engine)
-    with ctx.engine.connect() as conn:
-        has_jobs = conn.exec_driver_sql("SELECT 1 FROM jobs LIMIT 1").first() is not None
-    file_date = status.file_date.date().isoformat() if status.file_date else None
-    return CacheState(CplSummary(status.file_name, file_date, status.row_count), has_jobs, queued_count(ctx))
+    summary = cache_summary(ctx)
+    file_date = summary.cpl_file_date.date().isoformat() if summary.cpl_file_date else None
+    return CacheState(CplSummary(summary.cpl_file, file_date, summary.cpl_rows), summary.has_jobs, queued_count(ctx))
 
 
 def search_jobs(ctx: AppContext, text: str, limit: int = 200) -> list[JobRow]:
-    """Jobs whose reference, postcode or one of whose device IDs contains ``text``.
+    """Jobs whose reference, postcode or one of whose device IDs contains ``text``."""
+    from app.services import jobs
 
-    Same matching as ``device_repo.search_jobs`` (case-, space- and separator-insensitive),
-    written against the tables with Core: that function selects ORM rows through a plain
-    ``Connection`` and gets strings back, so it fails on every call (reported; switch back
-    to it once it is fixed).
-    """
-    import json
-
-    from sqlalchemy import func, or_, select
-
-    from app.store.models import DeviceRow
-    from app.store.models import JobRow as JobTable
-
-    jobs_t = JobTable.__table__
-    devices_t = DeviceRow.__table__
-    query = select(
-        jobs_t.c.job_ref, jobs_t.c.personal_postcode, jobs_t.c.visit_date, jobs_t.c.personal_address_lines,
-        jobs_t.c.personal_mpxn,
-    ).order_by(jobs_t.c.visit_date, jobs_t.c.job_ref).limit(limit)
-    needle = text.strip().upper()
-    if needle:
-        compact = "".join(ch for ch in needle if ch not in " -:")
-        device_match = select(devices_t.c.job_ref).where(
-            devices_t.c.job_ref.is_not(None),
-            or_(devices_t.c.device_id.like(f"%{needle}%"),
-                func.replace(devices_t.c.device_id, "-", "").like(f"%{compact}%")),
-        )
-        query = query.where(or_(
-            jobs_t.c.job_ref.ilike(f"%{needle}%"),
-            func.replace(jobs_t.c.personal_postcode, " ", "").like(f"%{needle.replace(' ', '')}%"),
-            jobs_t.c.job_ref.in_(device_match),
-        ))
-    with ctx.engine.connect() as conn:
-        found = conn.execute(query).all()
-        refs = [r[0] for r in found]
-        devices: dict[str, list[str]] = {ref: [] for ref in refs}
-        if refs:
-            rows = conn.execute(
-                select(devices_t.c.job_ref, devices_t.c.device_id)
-                .where(devices_t.c.job_ref.in_(refs)).order_by(devices_t.c.id)
-            )
-            for job_ref, device_id in rows:
-                devices[job_ref].append(device_id)
     return [
-        JobRow(ref, postcode or "", visit or "", ", ".join(json.loads(lines or "[]")), mpxn or "", tuple(devices[ref]))
-        for ref, postcode, visit, lines, mpxn in found
+        JobRow(j.job_ref, j.postcode, j.visit_date, j.address, j.mpxn, j.device_ids)
+        for j in jobs.search_jobs(ctx, text, limit)
     ]
 
 
 def job_detail(ctx: AppContext, job: JobRow) -> JobDetail:
-    from app.store import device_repo
+    from app.services.jobs import job_records
 
-    with ctx.engine.connect() as conn:
-        records = device_repo.job_records(conn, job.job_ref)
-    return JobDetail(job, tuple(records))
+    return JobDetail(job, tuple(job_records(ctx, job.job_ref)))
 
 
 def check(ctx: AppContext, ppmid: LabelData, hub: LabelData, hub_smets: Generation | None) -> Any:
@@ -145,20 +98,16 @@ def check(ctx: AppContext, ppmid: LabelData, hub: LabelData, hub_smets: Generati
 
 def remedy_for(ctx: AppContext, result: Any) -> Any:
     """The 8.4 remedy's target (``CplMoveRemedy``): the PPMID model's CPL entry for the hub's generation."""
-    from app.domain.devices import DeviceType
     from app.domain.duis import CplMoveRemedy
-    from app.domain.rules import model_entries_for
-    from app.store import cpl_repo
+    from app.services.jobs import model_entry_for
 
     record, hub_generation = result.ppmid_record, result.verdict.hub_smets
     if record is None or hub_generation is None:
         return None
-    with ctx.engine.connect() as conn:
-        entries = cpl_repo.entries_for_model(conn, record.manufacturer_id, record.model_id)
-    for entry in model_entries_for(entries, record):
-        if entry.device_type is DeviceType.PPMID and entry.generation is hub_generation:
-            return CplMoveRemedy(firmware_version=entry.firmware_version, smets_chts_version=entry.smets_chts_version)
-    return None
+    entry = model_entry_for(ctx, record, hub_generation)
+    if entry is None:
+        return None
+    return CplMoveRemedy(firmware_version=entry.firmware_version, smets_chts_version=entry.smets_chts_version)
 
 
 def import_cpl_file(ctx: AppContext, path: Path, progress: Any = None) -> ImportSummary:

@@ -1,8 +1,7 @@
 """Worker-side access to recording, the outbox and sync, returning what the queue pane shows.
 
 Runs on worker threads only. Recording and aborting go through ``app.services.installs``,
-sync through ``app.sync.engine.sync_once``; the outbox is read through the store's
-``list_intents`` in one short connection (no service wraps it yet).
+sync through ``app.sync.engine.sync_once``, the outbox through ``app.services.queue``.
 """
 
 from __future__ import annotations
@@ -43,11 +42,10 @@ _FALLBACK_NAMES = {
 
 
 def snapshot(ctx: AppContext) -> QueueSnapshot:
-    from app.store import outbox
+    from app.services.queue import list_intents, queue_counts
 
-    with ctx.engine.connect() as conn:
-        views = outbox.list_intents(conn)
-        counts = outbox.counts_by_state(conn)
+    views = list_intents(ctx)
+    counts = queue_counts(ctx)
     rows = tuple(
         QueueRow(
             key=v.idempotency_key,
@@ -69,10 +67,9 @@ def _short_time(iso: str) -> str:
 
 
 def queued_count(ctx: AppContext) -> int | None:
-    from app.store import outbox
+    from app.services.queue import queue_counts
 
-    with ctx.engine.connect() as conn:
-        return outbox.counts_by_state(conn).get("queued", 0)
+    return queue_counts(ctx).get("queued", 0)
 
 
 def record(ctx: AppContext, request: Any) -> Any:
