@@ -119,3 +119,14 @@ def test_export_writes_schema_valid_files_with_never_reused_counters(
     counters_2 = [parse_request_id(f["request_id"]).counter for f in second["files"]]
     assert counters_1 == sorted(set(counters_1))
     assert min(counters_2) > max(counters_1)  # a second export never reuses a number
+
+
+def test_the_8_4_remedy_from_the_command_line(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_record(data_dir, STOP, "--override", "ok", "--remedy-firmware", "00010001")) == 2
+    assert "--remedy-smets-version" in capsys.readouterr().err
+    argv = _record(
+        data_dir, STOP, "--override", "approved", "--remedy-firmware", "00010001",
+        "--remedy-smets-version", "SMETS1", "--json",
+    )
+    assert main(argv) == 0
+    assert [i["srv"] for i in json.loads(capsys.readouterr().out)["intents"]][:3] == ["8.14.1", "8.4", "8.11"]

@@ -65,6 +65,15 @@ def register(subparsers: Any) -> None:
     rec.add_argument("--aerial", action="store_true", help="an external aerial was fitted")
     rec.add_argument("--override", default=None, metavar="REASON", help="record a STOP verdict anyway, for this reason")
     rec.add_argument("--mpxn", default=None, help="default: the job pack's MPxN")
+    rec.add_argument(
+        "--remedy-firmware",
+        default=None,
+        metavar="HEX",
+        help="queue the 8.4 UpdateDeviceDetails remedy moving the PPMID to the CPL entry with this firmware",
+    )
+    rec.add_argument(
+        "--remedy-smets-version", default=None, metavar="TEXT", help="with --remedy-firmware: its SMETS/CHTS version"
+    )
     rec.add_argument("--hub-smets", choices=("SMETS1", "SMETS2+"), default=None, help="the hub's generation, if known on site")
     rec.add_argument("--json", action="store_true", help="print one JSON object")
     rec.set_defaults(handler=_record)
@@ -90,7 +99,7 @@ def _enum(value: str, table: dict[str, str], enum_type: Any, what: str) -> Any:
 
 def _record(args: argparse.Namespace) -> int:
     from app.domain.devices import DeviceType
-    from app.domain.duis import CHFLocation, NoWanSurvey, PremiseType
+    from app.domain.duis import CHFLocation, CplMoveRemedy, NoWanSurvey, PremiseType
     from app.domain.errors import DomainInputError
     from app.domain.smets import Generation
     from app.services.installs import VisitBlocked, VisitRequest, record_visit
@@ -108,6 +117,11 @@ def _record(args: argparse.Namespace) -> int:
         )
     elif args.premise_type or args.obstruction:
         raise CliError("--premise-type and --obstruction describe a hub with no SM WAN: add --no-wan")
+    remedy = None
+    if args.remedy_firmware or args.remedy_smets_version:
+        if not (args.remedy_firmware and args.remedy_smets_version):
+            raise CliError("the 8.4 remedy needs both --remedy-firmware and --remedy-smets-version")
+        remedy = CplMoveRemedy(firmware_version=args.remedy_firmware, smets_chts_version=args.remedy_smets_version)
     ctx = open_context(args)
     request = VisitRequest(
         job_ref=args.job,
@@ -120,6 +134,7 @@ def _record(args: argparse.Namespace) -> int:
         no_wan=survey,
         aerial=args.aerial,
         override_reason=args.override,
+        remedy=remedy,
         mpxn=args.mpxn,
         hub_smets=Generation(args.hub_smets) if args.hub_smets else None,
     )
