@@ -404,6 +404,23 @@ def test_generation_given_by_the_installer_resolves_an_unknown_hub(given_gen: Ge
     assert "HUB_UNKNOWN" not in codes(verdict)
 
 
+def test_hub_record_wins_over_the_generation_the_installer_gives() -> None:
+    # A1: "For a hub, the generation comes from its own record (job pack or inventory), else from its CPL entry."
+    data = situation(BILINGUAL, S2, S1, MP202, hub_generation_given=S2)
+    verdict = judge(data)
+    assert verdict.hub_smets is S1
+    assert verdict.resulting_smets is S1
+
+
+def test_installer_generation_fills_in_for_a_silent_hub_record() -> None:
+    data = situation(BILINGUAL, S2, S2, TACTICAL, hub_generation_given=S1)
+    silent = replace(data.hub_record, stated_generation=None, smets_chts_version="")  # type: ignore[type-var]
+    verdict = judge(replace(data, hub_record=silent, hub_model_entries=[]))
+    assert verdict.hub_smets is S1
+    assert "HUB_UNKNOWN" not in codes(verdict)
+    assert "SMETS_MISMATCH" in codes(verdict)
+
+
 def test_unknown_hub_with_a_block_is_block() -> None:
     verdict = judge(situation(BILINGUAL, S2, S2, TACTICAL, hub_record=None, hub_model_entries=[], ppmid_record=None))
     assert verdict.level is Level.BLOCK

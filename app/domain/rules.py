@@ -231,11 +231,12 @@ def _hub_generation(data: PairingInput, builder: _VerdictBuilder) -> Generation 
             firmware_version=record.firmware_version or "?",
         )
         builder.remedy(RemedyAction.UPDATE_LOCAL_CPL, "Update the local CPL copy when next online.")
-    if data.hub_generation_given is not None:
-        return data.hub_generation_given
+    # A1: the hub's own record, else its CPL entry; what the installer gives only fills a gap.
     generation = record.generation
     if generation is None and entry is not None:
         generation = entry.generation
+    if generation is None and data.hub_generation_given is not None:
+        return data.hub_generation_given
     if generation is None:
         builder.add(ReasonCode.HUB_UNKNOWN, device_id=hub_id)
         builder.remedy(
