@@ -186,7 +186,7 @@ job_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(job_like, json_values), max_size=4))
 def test_arbitrary_job_content_raises_nothing_but_reports_problems(jobs: list[object]) -> None:
     result = parse_job_pack({"format": FORMAT, "jobs": jobs})
