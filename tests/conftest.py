@@ -6,6 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge behaviour, not speed: a loaded CI machine must not turn a slow
+# example into a failure (speed goals live in benchmarks/).
+settings.register_profile("hubcheck", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hubcheck")
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false;qt.multimedia.ffmpeg=false")

@@ -98,9 +98,11 @@ def test_a_timeout_after_the_back_office_stored_the_batch_ends_as_a_replay(
 ) -> None:
     ctx, name = _laptop(tmp_path, backoffice, proxy.url)
     keys = fill(ctx, N)
-    proxy.stall_seconds = 2.0
+    # Generous timings: the back office must finish storing the batch (slow on a loaded
+    # CI machine) before the client gives up, and the stall must outlast the client.
+    proxy.stall_seconds = 6.0
     proxy.set("stall", fail_next=1)
-    report = sync_once(ctx, http_timeout=0.5, pull_status=False)
+    report = sync_once(ctx, http_timeout=2.5, pull_status=False)
     assert report.status == "partial" and "in time" in report.errors[0]
     assert queue_counts(ctx)["queued"] == N
     _exactly_once(backoffice, name, keys)  # it did arrive; the answer did not
@@ -115,9 +117,9 @@ def test_after_a_lost_answer_the_status_pull_settles_the_intents_without_a_resen
 ) -> None:
     ctx, name = _laptop(tmp_path, backoffice, proxy.url)
     keys = fill(ctx, N)
-    proxy.stall_seconds = 2.0
+    proxy.stall_seconds = 6.0
     proxy.set("stall", fail_next=1)
-    report = sync_once(ctx, http_timeout=0.5)  # the POST times out; the pull that follows works
+    report = sync_once(ctx, http_timeout=2.5)  # the POST times out; the pull that follows works
     assert report.status == "partial" and report.status_applied == N
     assert queue_counts(ctx)["accepted"] == N
     assert sync_once(ctx, ignore_backoff=True).sent == 0

@@ -30,7 +30,7 @@ def _laptop(tmp_path: Path, bo: Backoffice, url: str | None = None) -> AppContex
     return ctx
 
 
-def _wait_until(predicate: object, timeout: float = 15.0) -> bool:
+def _wait_until(predicate: object, timeout: float = 45.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():  # type: ignore[operator]
@@ -63,7 +63,7 @@ def test_sync_now_runs_a_pass_at_once(tmp_path: Path, backoffice: Backoffice) ->
         fill(ctx, 10)
         started = time.monotonic()
         service.sync_now()
-        assert service.wait_for_passes(2, timeout=10)
+        assert service.wait_for_passes(2, timeout=45)
         assert time.monotonic() - started < 5
         assert queue_counts(ctx)["accepted"] == 10
     finally:
@@ -100,7 +100,7 @@ def test_network_changed_triggers_a_pass(tmp_path: Path, backoffice: Backoffice)
         assert service.wait_for_passes(1)
         fill(ctx, 5)
         service.network_changed(True)
-        assert service.wait_for_passes(2, timeout=10)
+        assert service.wait_for_passes(2, timeout=45)
         assert queue_counts(ctx)["accepted"] == 5
     finally:
         service.stop()
