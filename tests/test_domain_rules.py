@@ -601,3 +601,15 @@ def test_verdict_invariants_hold_for_any_situation(data: PairingInput) -> None:
         assert "S1_FW_UPGRADE" in codes(verdict)
     if data.ppmid_scan.has_install_code and not data.ppmid_scan.install_code_ok:
         assert "INSTALL_CODE_CRC" in codes(verdict)
+
+
+@pytest.mark.parametrize("regime", [TACTICAL, MP202], ids=str)
+def test_cpl_and_job_pack_silent_on_generation_is_a_warning_not_ok(regime: Regime) -> None:
+    data = situation(BILINGUAL, S2, S2, regime)
+    silent_record = replace(data.ppmid_record, stated_generation=None, smets_chts_version="")  # type: ignore[type-var]
+    silent_entries = [replace(e, smets_generation=None, smets_chts_version="", gbcs_version="")
+                      for e in data.ppmid_model_entries]
+    verdict = judge(replace(data, ppmid_record=silent_record, ppmid_model_entries=silent_entries))
+    assert "CPL_GENERATION_UNKNOWN" in codes(verdict)
+    assert verdict.level is Level.WARN
+    assert verdict.prenotified_smets is None

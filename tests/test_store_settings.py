@@ -115,3 +115,22 @@ def test_unknown_keys_in_the_file_are_ignored(tmp_path: Path) -> None:
     assert loaded.problem is None
     assert loaded.values["regime"] == "mp202"
     assert "future" not in loaded.values
+
+
+def test_one_bad_value_resets_only_that_key_and_keeps_the_file_aside(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path)
+    store.set("backoffice_url", "https://backoffice.example.test")
+    store.set("regime", "mp202")
+    raw = json.loads(store.path.read_text(encoding="utf-8"))
+    raw["values"]["wedge_min_length"] = "not a number"
+    store.path.write_text(json.dumps(raw), encoding="utf-8")
+
+    loaded = store.load()
+
+    assert loaded.problem is not None and "wedge_min_length" in loaded.problem
+    assert loaded.values["regime"] == "mp202"
+    assert loaded.values["backoffice_url"] == "https://backoffice.example.test"
+    assert loaded.values["wedge_min_length"] == SPECS["wedge_min_length"].default
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("settings.json.bad-")]
+    assert len(kept) == 1 and "not a number" in kept[0].read_text(encoding="utf-8")
+    assert store.load().problem is None  # reported once; the rewritten file is clean

@@ -48,6 +48,7 @@ class ReasonCode(StrEnum):
     PRENOTIFIED_GENERATION_UNKNOWN = "PRENOTIFIED_GENERATION_UNKNOWN"
     HUB_GENERATION_FROM_INSTALLER = "HUB_GENERATION_FROM_INSTALLER"
     SAME_DEVICE = "SAME_DEVICE"
+    CPL_GENERATION_UNKNOWN = "CPL_GENERATION_UNKNOWN"
 
     def __str__(self) -> str:
         return self.value
@@ -70,6 +71,7 @@ SEVERITY: dict[ReasonCode, Severity] = {
     ReasonCode.PRENOTIFIED_GENERATION_UNKNOWN: Severity.WARN,
     ReasonCode.HUB_GENERATION_FROM_INSTALLER: Severity.INFO,
     ReasonCode.SAME_DEVICE: Severity.BLOCK,
+    ReasonCode.CPL_GENERATION_UNKNOWN: Severity.WARN,
 }
 
 MESSAGES: dict[ReasonCode, str] = {
@@ -113,6 +115,10 @@ MESSAGES: dict[ReasonCode, str] = {
         "Hub {device_id} is not in the local data; its generation ({hub}) is the one the installer gave."
     ),
     ReasonCode.SAME_DEVICE: "The same device ID {device_id} was scanned for the PPMID and the hub.",
+    ReasonCode.CPL_GENERATION_UNKNOWN: (
+        "Neither the CPL entry for firmware {firmware_version} nor the job pack says which SMETS generation "
+        "the PPMID was pre-notified as, so the pairing cannot be confirmed."
+    ),
 }
 
 

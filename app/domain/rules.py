@@ -321,6 +321,12 @@ def _ppmid_side(
             builder.add(ReasonCode.CPL_STATUS, firmware_version=entry.firmware_version, status=entry.status)
     else:
         prenotified = entry.generation or stated
+        if prenotified is None:
+            builder.add(ReasonCode.CPL_GENERATION_UNKNOWN, firmware_version=entry.firmware_version or "?")
+            builder.remedy(
+                RemedyAction.CONTACT_BACK_OFFICE,
+                "Ask the back office which SMETS version this PPMID was pre-notified with.",
+            )
         if stated is not None and entry.generation is not None and stated != entry.generation:
             builder.add(
                 ReasonCode.DATA_INCONSISTENT,

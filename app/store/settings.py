@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -147,15 +146,34 @@ class SettingsStore:
             version = raw.get("version", SETTINGS_VERSION)
             if not isinstance(version, int) or version > SETTINGS_VERSION:
                 raise ValueError(f"settings version {version!r} is newer than this HubCheck understands")
-            for key, value in raw.get("values", {}).items():
-                if key in SPECS:
-                    values[key] = SPECS[key].parse(str(value).lower() if isinstance(value, bool) else str(value))
-        except (ValueError, OSError, DomainInputError, AttributeError) as exc:
+            stored = raw.get("values", {})
+            if not isinstance(stored, dict):
+                raise ValueError("'values' is not an object")
+        except (ValueError, OSError) as exc:
             aside = self._set_aside()
             return SettingsLoad(
                 {key: spec.default for key, spec in SPECS.items()},
                 f"the settings file could not be read ({exc}); defaults are in use and the bad file "
                 f"was kept as {aside.name}",
+            )
+        refused: list[str] = []
+        for key, value in stored.items():
+            if key not in SPECS:
+                continue
+            try:
+                values[key] = SPECS[key].parse(str(value).lower() if isinstance(value, bool) else str(value))
+            except DomainInputError as exc:
+                refused.append(f"{key}: {exc}")
+        if refused:
+            # Keep every good value; set the file with the bad ones aside and write a clean one,
+            # so the installer is told once and nothing valid is lost.
+            aside = self._set_aside()
+            with contextlib.suppress(OSError):
+                self._write(values)
+            return SettingsLoad(
+                values,
+                f"some settings were not valid and are back to their defaults ({'; '.join(refused)}); "
+                f"the file as it was is kept as {aside.name}",
             )
         return SettingsLoad(values)
 
@@ -178,6 +196,8 @@ class SettingsStore:
         self._write(values)
 
     def _write(self, values: dict[str, Any]) -> None:
+        import tempfile  # deferred: the window reads settings before its first paint, writes later
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({"version": SETTINGS_VERSION, "values": values}, indent=2, sort_keys=True)
         fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
