@@ -123,20 +123,8 @@ RowValues = tuple[str, str, str, str, str, str, str | None, str, str, str, str, 
 
 RowReader = Callable[[list[object], int], "RowValues | RowProblem | None"]
 
-_FIELD_ORDER = (
-    "device_type",
-    "manufacturer_id",
-    "manufacturer_name",
-    "model_id",
-    "hardware_version",
-    "firmware_version",
-    "smets_generation",
-    "smets_chts_version",
-    "gbcs_version",
-    "status",
-    "image_hash",
-    "date_added",
-)
+# The fields a row reader extracts, in VALUE_COLUMNS order (the rest are added by the reader).
+_FIELD_ORDER = VALUE_COLUMNS[:12]
 _GENERATION_MEMO: dict[str, str | None] = {}
 
 
