@@ -523,7 +523,17 @@ class MainWindow(QMainWindow):
         if report.status != "busy":
             self._show_online(report.status)
         self.refresh_queue()
+        # A sync may adopt the back office's regime: show it, and re-judge what is on screen.
+        self.runner.run(lambda: dict(self.ctx.settings.load().values), on_done=self._on_settings_reloaded)
         self.syncFinished.emit(report.status)
+
+    def _on_settings_reloaded(self, values: dict[str, Any]) -> None:
+        changed = {k for k in ("regime", "regime_source") if values.get(k) != self._settings.get(k)}
+        if not changed:
+            return
+        self._apply_settings(values)
+        if "regime" in changed:
+            self.recheck()
 
     def _on_sync_error(self, exc: BaseException) -> None:
         self.view.queue_page.set_syncing(False)
@@ -730,6 +740,9 @@ class MainWindow(QMainWindow):
             self.refresh_queue()
 
     def _save_settings(self, values: dict[str, str]) -> None:
+        if "regime" in values and values["regime"] != self._settings.get("regime"):
+            values = {**values, "regime_source": "local"}  # the installer chose it on this laptop
+
         def work() -> dict[str, Any]:
             self.ctx.settings.set_many(values)
             return dict(self.ctx.settings.load().values)
@@ -751,9 +764,17 @@ class MainWindow(QMainWindow):
     def _apply_settings(self, values: dict[str, Any]) -> None:
         self._settings = dict(values)
         regime = parse_regime(str(values.get("regime", "tactical")))
-        self.view.regime.setText(self.tr("Regime: %1").replace("%1", regime.label))
+        from_backoffice = values.get("regime_source") == "backoffice"
+        text = self.tr("Regime: %1 (back office)") if from_backoffice else self.tr("Regime: %1")
+        self.view.regime.setText(text.replace("%1", regime.label))
+        source = (
+            self.tr("Set by the supplier's back office at the last sync.")
+            if from_backoffice
+            else self.tr("Set on this laptop (the back office's regime is adopted at the next sync).")
+        )
         self.view.regime.setToolTip(
             self.tr("Tactical: a SMETS mismatch blocks the pairing. MP202: the hub decides the resulting version.")
+            + "\n" + source
         )
         self.view.verdict.set_regime(regime)
         self.sound.set_enabled(bool(values.get("sound_enabled", True)))
