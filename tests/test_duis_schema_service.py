@@ -31,7 +31,8 @@ def test_explicit_path_is_loaded_and_cached(duis_xsd: Path) -> None:
 
 
 def test_no_setting_falls_back_to_the_shared_copy(duis_xsd: Path) -> None:
-    assert duis_schema.default_schema_path() == duis_xsd.resolve()
+    default = duis_schema.default_schema_path()
+    assert default is not None and default.resolve() == duis_xsd.resolve()
     schema = load_configured_schema(None)
     assert schema is not None and schema is load_configured_schema("")
     assert schema is load_configured_schema(str(duis_xsd))
