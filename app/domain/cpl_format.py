@@ -172,9 +172,11 @@ def make_row_reader(header: HeaderMap) -> RowReader:
             if pad:
                 row.pop()
         (dtype_raw, mfr, mfr_name, model, hw, fw, gen_raw, smets_v, gbcs, status_raw, img, added) = cells
-        if not any(cells):
-            return None
-        dtype = types.get(dtype_raw) or types.get(dtype_raw.upper().replace(" ", ""))
+        dtype = types.get(dtype_raw)
+        if dtype is None:
+            if not any(cells):
+                return None
+            dtype = types.get(dtype_raw.upper().replace(" ", ""))
         if dtype is None:
             if not dtype_raw:
                 return RowProblem(line, "Device Type is empty")

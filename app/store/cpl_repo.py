@@ -18,7 +18,6 @@ _INSERT_SQL = (
 _SELECT_MODEL_SQL = (
     f"SELECT {', '.join(VALUE_COLUMNS)} FROM cpl_entries WHERE manufacturer_id = ? AND model_id = ? ORDER BY id"
 )
-_BATCH = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +54,11 @@ def replace_all(
     conn.exec_driver_sql("DROP INDEX IF EXISTS ix_cpl_model")
     raw = conn.connection.driver_connection
     assert raw is not None
+    rows = rows if isinstance(rows, list) else list(rows)
     cursor = raw.cursor()
-    count = 0
-    batch: list[RowValues] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= _BATCH:
-            cursor.executemany(_INSERT_SQL, batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        cursor.executemany(_INSERT_SQL, batch)
-        count += len(batch)
+    cursor.executemany(_INSERT_SQL, rows)
     cursor.close()
+    count = len(rows)
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_cpl_model ON cpl_entries (manufacturer_id, model_id)")
     conn.execute(
         CplImportRow.__table__.insert().values(
