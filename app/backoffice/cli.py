@@ -16,9 +16,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from app.backoffice.db import ENV_DB, Store, StoreError, open_store
 from app.backoffice.dccsim import DccSimulator, RuleError, parse_rule
@@ -57,6 +61,17 @@ def _open(args: argparse.Namespace) -> Store:
     return open_store(url)
 
 
+@contextmanager
+def _session(args: argparse.Namespace, *, write: bool) -> Iterator[Session]:
+    """One session on the ``--db`` store (a committed transaction when ``write``); the store is closed after."""
+    store = _open(args)
+    try:
+        with store.write() if write else store.read() as session:
+            yield session
+    finally:
+        store.dispose()
+
+
 def _print_json(value: object) -> None:
     print(json.dumps(value, indent=2, default=str))
 
@@ -93,23 +108,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        with store.write() as session:
-            token = create_token(session, args.name, utcnow(), admin=args.admin)
-    finally:
-        store.dispose()
+    with _session(args, write=True) as session:
+        token = create_token(session, args.name, utcnow(), admin=args.admin)
     print(token)
     return EXIT_OK
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        with store.write() as session:
-            count = revoke_tokens(session, args.name, utcnow())
-    finally:
-        store.dispose()
+    with _session(args, write=True) as session:
+        count = revoke_tokens(session, args.name, utcnow())
     print(f"revoked {count} token(s) of {args.name}")
     return EXIT_OK
 
@@ -123,73 +130,49 @@ def _read(path: Path) -> bytes:
 
 def cmd_cpl_upload(args: argparse.Namespace) -> int:
     content = _read(args.file)
-    store = _open(args)
-    try:
-        with store.write() as session:
-            row = upload_cpl(session, args.name or args.file.name, content, utcnow(), args.date)
-            result = {"id": row.id, "name": row.name, "published_on": row.published_on, "size": row.size}
-    finally:
-        store.dispose()
+    with _session(args, write=True) as session:
+        row = upload_cpl(session, args.name or args.file.name, content, utcnow(), args.date)
+        result = {"id": row.id, "name": row.name, "published_on": row.published_on, "size": row.size}
     _print_json(result)
     return EXIT_OK
 
 
 def cmd_jobs_upload(args: argparse.Namespace) -> int:
     content = _read(args.file)
-    store = _open(args)
-    try:
-        with store.write() as session:
-            installer_id = None
-            if args.installer:
-                found = find_installer(session, args.installer)
-                if found is None:
-                    raise CliError(
-                        f"no installer named {args.installer!r}; create one with token create NAME"
-                    )
-                installer_id = found.id
-            row = upload_jobpack(session, args.name or args.file.name, content, utcnow(), installer_id)
-            result = {"id": row.id, "name": row.name, "installer": args.installer, "job_refs": row.job_refs}
-    finally:
-        store.dispose()
+    with _session(args, write=True) as session:
+        installer_id = None
+        if args.installer:
+            found = find_installer(session, args.installer)
+            if found is None:
+                raise CliError(f"no installer named {args.installer!r}; create one with token create NAME")
+            installer_id = found.id
+        row = upload_jobpack(session, args.name or args.file.name, content, utcnow(), installer_id)
+        result = {"id": row.id, "name": row.name, "installer": args.installer, "job_refs": row.job_refs}
     _print_json(result)
     return EXIT_OK
 
 
 def cmd_regime_set(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        now = utcnow()
-        with store.write() as session:
-            set_regime(session, args.regime, args.effective or gb_today(now), now)
-            result = regime_on(session, gb_today(now)).model_dump(mode="json")
-    finally:
-        store.dispose()
+    now = utcnow()
+    today = gb_today(now)
+    with _session(args, write=True) as session:
+        set_regime(session, args.regime, args.effective or today, now)
+        result = regime_on(session, today).model_dump(mode="json")
     _print_json(result)
     return EXIT_OK
 
 
 def cmd_regime_show(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        with store.read() as session:
-            result = regime_on(session, gb_today()).model_dump(mode="json")
-    finally:
-        store.dispose()
+    with _session(args, write=False) as session:
+        result = regime_on(session, gb_today()).model_dump(mode="json")
     _print_json(result)
     return EXIT_OK
 
 
 def cmd_originator(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        if args.value is None:
-            with store.read() as session:
-                print(get_originator(session))
-        else:
-            with store.write() as session:
-                print(set_originator(session, args.value))
-    finally:
-        store.dispose()
+    with _session(args, write=args.value is not None) as session:
+        value = get_originator(session) if args.value is None else set_originator(session, args.value)
+    print(value)
     return EXIT_OK
 
 
@@ -197,8 +180,11 @@ def cmd_originator(args: argparse.Namespace) -> int:
 
 
 def _sub(
-    parent: argparse._SubParsersAction, name: str, help_text: str, handler: Callable[..., int] | None = None
-) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    parent: argparse._SubParsersAction[Any],
+    name: str,
+    help_text: str,
+    handler: Callable[..., int] | None = None,
+) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
     if handler is not None:
         parser.set_defaults(handler=handler)
