@@ -22,19 +22,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # The Qt-free modules load before PySide6: once it is imported, every later module
+    # import goes through shiboken's import hook (which reads the module's source).
+    _preload_qt_free()
+    from app.services.context import AppContext
     from app.ui import ensure_app
 
-    app = ensure_app([sys.argv[0]])
     data_dir = args.data_dir
     if data_dir is None:
         from app.ui import data_folder
 
         data_dir = data_folder.remembered()
+    ctx = AppContext(data_dir)
+    app = ensure_app([sys.argv[0]])
 
-    from app.services.context import AppContext
     from app.ui.main_window import MainWindow
 
-    ctx = AppContext(data_dir)
     if not args.smoke:
         _configure_logging(ctx.data_dir)
     window = MainWindow(ctx)
@@ -51,6 +54,19 @@ def main(argv: list[str] | None = None) -> int:
     window.shutdown(5_000)
     ctx.close()
     return int(code)
+
+
+def _preload_qt_free() -> None:
+    """Import what the window's modules need from the Qt-free side (and the standard
+    library) ahead of PySide6; the same modules, only in an order that costs less."""
+    import dataclasses  # noqa: F401
+    import logging  # noqa: F401
+
+    import app.domain.devices  # noqa: F401
+    import app.domain.labels  # noqa: F401
+    import app.domain.reasons  # noqa: F401
+    import app.services.context  # noqa: F401
+    import app.services.paths  # noqa: F401
 
 
 def _configure_logging(data_dir: Path) -> None:

@@ -9,11 +9,15 @@ image files. Colour pairs keep a contrast ratio of at least 7:1 (WCAG AAA).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
 from app.domain.reasons import Level, Severity
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
 
 
 def _tr(text: str) -> str:
@@ -116,5 +120,7 @@ def level_pixmap(level: Level | str | None, size: int) -> QPixmap:
 
 
 def severity_icon(severity: Severity | str, size: int = 24) -> QIcon:
+    from PySide6.QtGui import QIcon  # reasons lists only: QIcon's type is built after the first paint
+
     look = _SEVERITIES[str(severity)]
     return QIcon(draw_shape(look.shape, size, look.background, look.foreground))

@@ -13,19 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-    QPaintEvent,
-    QShortcut,
-)
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QWidget
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from app.domain.labels import LabelData
 from app.domain.smets import Generation, Regime, parse_regime
@@ -36,6 +28,9 @@ from app.ui.models import JobRow
 from app.ui.record_panel import VisitChoices
 from app.ui.sound import SoundCues
 from app.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # event types only annotate overrides; PySide6 builds each on its first event
+    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +161,8 @@ class MainWindow(QMainWindow):
                   context=Qt.ShortcutContext.WindowShortcut)
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[[], Any]) -> QAction:
-        action = QAction(text, self)
+        action = QAction(self)  # not QAction(text, parent): resolving that overload builds QIcon's type
+        action.setText(text)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda _checked=False: slot())
@@ -558,12 +554,16 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ imports
     def choose_jobs_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # first used long after the first paint
+
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a job pack or inventory response"), "",
                                               self.tr("Job packs and inventory (*.json *.xml);;All files (*)"))
         if path:
             self.import_file(Path(path))
 
     def choose_cpl_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # first used long after the first paint
+
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a CPL file"), "",
                                               self.tr("CPL files (*.csv *.xlsx);;All files (*)"))
         if path:

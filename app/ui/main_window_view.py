@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -28,11 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.job_picker import JobPicker, Search
-from app.ui.queue_page import QueuePage
 from app.ui.record_panel import RecordPanel
 from app.ui.scan_box import ScanBox
-from app.ui.settings_page import SettingsPage
 from app.ui.verdict_panel import VerdictPanel
+
+if TYPE_CHECKING:  # the panes' modules load with the panes, after the first paint
+    from app.ui.queue_page import QueuePage
+    from app.ui.settings_page import SettingsPage
 
 
 def _banner(owner: QWidget, name: str) -> QFrame:
@@ -209,6 +212,9 @@ class MainWindowView:
         """Put the real Queue and Settings panes in their tabs (once)."""
         if self._queue_page is not None:
             return
+        from app.ui.queue_page import QueuePage
+        from app.ui.settings_page import SettingsPage
+
         self._queue_page = QueuePage(self.tabs)
         self._settings_page = SettingsPage(self._data_dir, self.tabs)
         current = self.tabs.currentIndex()

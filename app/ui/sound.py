@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class SoundCues(QObject):
             return self._effects
         self._effects = {}
         try:
+            from PySide6.QtCore import QUrl
             from PySide6.QtMultimedia import QSoundEffect
         except ImportError as exc:
             log.info("no QtMultimedia for sound cues (%s); using the system beep", exc)
