@@ -184,6 +184,16 @@ class _Pass:
         self.report.errors.append(str(exc))
         self.report.status = "offline" if exc.offline else "partial"
 
+    def _shrink_batch(self, exc: BatchTooLarge) -> bool:
+        """Halve the batch after a 413; False (stop pushing this pass) when one item alone is too
+        large, so the pass ends instead of re-sending that item for ever."""
+        if self.batch_size == 1:
+            self.report.errors.append(str(exc))
+            self.report.status = "partial"
+            return False
+        self.batch_size = max(1, self.batch_size // 2)
+        return True
+
     def recover(self) -> None:
         with self.engine.begin() as conn:
             self.report.recovered = outbox.recover_in_flight(conn)
@@ -210,7 +220,8 @@ class _Pass:
                     outbox.release_visits(conn, [(v.id, now) for v in visits], str(exc))
                 if isinstance(exc, AuthError):
                     raise
-                self.batch_size = max(1, self.batch_size // 2)
+                if not self._shrink_batch(exc):
+                    return False
                 continue
             except BaseException as exc:
                 with self.engine.begin() as conn:
@@ -250,11 +261,8 @@ class _Pass:
                     outbox.release(conn, [(c.id, now) for c in claimed], str(exc), _iso())
                 if isinstance(exc, AuthError):
                     raise
-                if self.batch_size == 1:
-                    self.report.errors.append(str(exc))
-                    self.report.status = "partial"
+                if not self._shrink_batch(exc):
                     return False
-                self.batch_size = max(1, self.batch_size // 2)
                 continue
             except BaseException as exc:
                 # A bug or an interrupt: hand the rows back now rather than at the next start-up.
