@@ -129,12 +129,20 @@ class SettingsPage(QWidget):
         if schema and not Path(schema).expanduser().is_file():
             errors["duis_schema"] = self.tr("no file at %1").replace("%1", schema)
             good.pop("duis_schema")
-        chosen = self.view.data_dir.text().strip()
-        if not self._data_dir_locked and chosen and Path(chosen).expanduser() != self._data_dir:
-            problem = data_folder.check(Path(chosen).expanduser())
+        chosen = self._new_data_dir()
+        if chosen is not None:
+            problem = data_folder.check(chosen)
             if problem:
                 errors["data_dir"] = problem
         return good, errors
+
+    def _new_data_dir(self) -> Path | None:
+        """The data folder typed in the field when it differs from the one in use (and may be changed)."""
+        text = self.view.data_dir.text().strip()
+        if self._data_dir_locked or not text:
+            return None
+        chosen = Path(text).expanduser()
+        return chosen if chosen != self._data_dir else None
 
     def save(self) -> bool:
         good, errors = self.validate()
@@ -155,9 +163,9 @@ class SettingsPage(QWidget):
                 self.tr("Not saved: %1 field(s) need fixing (shown in red).").replace("%1", str(len(errors)))
             )
             return False
-        chosen = v.data_dir.text().strip()
-        if not self._data_dir_locked and chosen and Path(chosen).expanduser() != self._data_dir:
-            self.dataDirChosen.emit(str(Path(chosen).expanduser()))
+        chosen = self._new_data_dir()
+        if chosen is not None:
+            self.dataDirChosen.emit(str(chosen))
         v.summary.setText(self.tr("Saving…"))
         self.saveRequested.emit(good)
         return True
