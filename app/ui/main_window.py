@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 from app.domain.labels import LabelData
 from app.domain.smets import Generation, Regime, parse_regime
 from app.services.context import AppContext
-from app.ui import backend, queue_backend
 from app.ui.main_window_view import MainWindowView
 from app.ui.models import JobRow
 from app.ui.record_panel import VisitChoices
@@ -31,6 +30,23 @@ from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # event types only annotate overrides; PySide6 builds each on its first event
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
+
+    from app.ui import backend, queue_backend
+else:
+
+    class _Deferred:
+        """A module imported on its first use: the workers' functions run after the first paint."""
+
+        def __init__(self, name: str) -> None:
+            self._name = name
+
+        def __getattr__(self, attr: str) -> Any:
+            import importlib
+
+            return getattr(importlib.import_module(self._name), attr)
+
+    backend = _Deferred("app.ui.backend")
+    queue_backend = _Deferred("app.ui.queue_backend")
 
 log = logging.getLogger(__name__)
 
