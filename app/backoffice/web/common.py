@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, TypeVar
 
 from fastapi import HTTPException, status
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.backoffice.db import Store
+from app.backoffice.schemas import ItemError
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 3
@@ -30,6 +31,42 @@ def write_with_retry(store: Store, work: Callable[[Session], T]) -> T:
                     status.HTTP_409_CONFLICT, detail="a concurrent request wrote the same keys; send it again"
                 ) from None
     raise AssertionError("unreachable")
+
+
+class _ItemResult(Protocol):
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def status(self) -> int: ...
+
+
+def batch_counts(results: Iterable[_ItemResult]) -> dict[str, int]:
+    """The ``created`` / ``replayed`` / ``errors`` totals every batch response carries."""
+    counts = {"created": 0, "replayed": 0, "errors": 0}
+    for result in results:
+        if result.outcome in ("created", "replayed"):
+            counts[result.outcome] += 1
+        if result.status == 422:
+            counts["errors"] += 1
+    return counts
+
+
+def body_under_key(item: Mapping[str, Any], field: str, key: object, mismatch: str) -> dict[str, Any]:
+    """The body of a single-item POST with its key ``field`` filled in from the path.
+
+    A body that names a different key is refused (422, ``mismatch``) rather than stored under either.
+    """
+    body = dict(item)
+    given = body.setdefault(field, str(key))
+    if str(given).lower() != str(key):
+        raise HTTPException(422, detail=mismatch)
+    return body
+
+
+def item_error_detail(error: ItemError) -> str | list[dict[str, Any]]:
+    """The 422 ``detail`` of a refused single item: the field errors when there are any, else the message."""
+    return error.errors or error.message
 
 
 def json_body(

@@ -24,7 +24,14 @@ from app.backoffice.timeutil import GB_ZONE
 from app.backoffice.tokens import Principal, find_installer
 from app.backoffice.validation import text_problem
 from app.backoffice.views import install_views
-from app.backoffice.web.common import ERROR_RESPONSES, json_body, write_with_retry
+from app.backoffice.web.common import (
+    ERROR_RESPONSES,
+    batch_counts,
+    body_under_key,
+    item_error_detail,
+    json_body,
+    write_with_retry,
+)
 from app.backoffice.web.deps import ClockDep, PrincipalDep, StoreDep
 
 router = APIRouter(prefix="/v1", tags=["installs"], responses=ERROR_RESPONSES)
@@ -64,12 +71,7 @@ def submit_installs(
         return _results(session, intake_installs(session, principal.installer_id, items, clock()))
 
     results = write_with_retry(store, work)
-    return InstallBatchResult(
-        results=results,
-        created=sum(r.outcome == "created" for r in results),
-        replayed=sum(r.outcome == "replayed" for r in results),
-        errors=sum(r.status == 422 for r in results),
-    )
+    return InstallBatchResult(results=results, **batch_counts(results))
 
 
 @router.post(
@@ -88,18 +90,16 @@ def submit_install(
     clock: ClockDep,
     response: Response,
 ) -> InstallOut:
-    body = dict(item)
-    given = body.setdefault("install_id", str(install_id))
-    if str(given).lower() != str(install_id):
-        raise HTTPException(422, detail="install_id in the body differs from the one in the path")
+    body = body_under_key(
+        item, "install_id", install_id, "install_id in the body differs from the one in the path"
+    )
 
     def work(session: Any) -> InstallItemResult:
         return _results(session, intake_installs(session, principal.installer_id, [body], clock()))[0]
 
     result = write_with_retry(store, work)
     if result.error is not None or result.install is None:
-        message = result.error.errors or result.error.message if result.error else "not stored"
-        raise HTTPException(422, detail=message)
+        raise HTTPException(422, detail=item_error_detail(result.error) if result.error else "not stored")
     response.status_code = result.status
     return result.install
 
@@ -155,8 +155,8 @@ def list_installs(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> InstallPage:
     for label, value in (("installer", installer), ("job_ref", job_ref)):
-        if value is not None and text_problem(value):
-            raise HTTPException(422, detail=f"{label} {text_problem(value)}")
+        if value is not None and (problem := text_problem(value)):
+            raise HTTPException(422, detail=f"{label} {problem}")
     start = _instant(date_from, "from", end=False)
     end = _instant(date_to, "to", end=True)
     with store.read() as session:

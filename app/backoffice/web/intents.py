@@ -21,7 +21,14 @@ from app.backoffice.schemas import (
 )
 from app.backoffice.status import changes_since
 from app.backoffice.views import intent_view
-from app.backoffice.web.common import ERROR_RESPONSES, json_body, write_with_retry
+from app.backoffice.web.common import (
+    ERROR_RESPONSES,
+    batch_counts,
+    body_under_key,
+    item_error_detail,
+    json_body,
+    write_with_retry,
+)
 from app.backoffice.web.deps import ClockDep, PrincipalDep, StoreDep
 
 router = APIRouter(prefix="/v1", tags=["intents"], responses=ERROR_RESPONSES)
@@ -62,12 +69,7 @@ def submit_batch(
     """One transaction for the whole batch; a bad item is reported, the others are kept."""
     done = write_with_retry(store, lambda s: intake_intents(s, principal.installer_id, items, clock()))
     results = [_result(item) for item in done]
-    return IntentBatchResult(
-        results=results,
-        created=sum(r.outcome == "created" for r in results),
-        replayed=sum(r.outcome == "replayed" for r in results),
-        errors=sum(r.status == 422 for r in results),
-    )
+    return IntentBatchResult(results=results, **batch_counts(results))
 
 
 @router.post(
@@ -87,13 +89,12 @@ def submit_one(
     response: Response,
 ) -> IntentView:
     """201 when stored now, 200 for a replay, 422 for bad data or a key reused for other data."""
-    body = dict(item)
-    given = body.setdefault("idempotency_key", str(key))
-    if str(given).lower() != str(key):
-        raise HTTPException(422, detail="idempotency_key in the body differs from the key in the path")
+    body = body_under_key(
+        item, "idempotency_key", key, "idempotency_key in the body differs from the key in the path"
+    )
     (done,) = write_with_retry(store, lambda s: intake_intents(s, principal.installer_id, [body], clock()))
     if done.error is not None:
-        raise HTTPException(422, detail=done.error.message if not done.error.errors else done.error.errors)
+        raise HTTPException(422, detail=item_error_detail(done.error))
     response.status_code = done.status
     assert isinstance(done.row, Intent)
     return intent_view(done.row)
