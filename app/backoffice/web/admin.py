@@ -6,8 +6,9 @@ report what happened to an intent; it goes through ``transitions`` like the simu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -24,6 +25,8 @@ from app.backoffice.views import intent_view
 from app.backoffice.web.common import ERROR_RESPONSES, binary_body
 from app.backoffice.web.deps import AdminDep, ClockDep, StoreDep
 from app.backoffice.web.files import cpl_info, jobpack_info
+
+T = TypeVar("T")
 
 router = APIRouter(
     prefix="/v1/admin",
@@ -44,6 +47,14 @@ async def _read_upload(request: Request) -> bytes:
             raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail="the file is too large")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _store_upload(work: Callable[[], T]) -> T:
+    """Run the (blocking) store write off the event loop; a refused file is a 422 saying why."""
+    try:
+        return await run_in_threadpool(work)
+    except UploadError as exc:
+        raise HTTPException(422, detail=str(exc)) from None
 
 
 @router.post(
@@ -69,10 +80,7 @@ async def upload_cpl_file(
         with store.write() as session:
             return cpl_info(upload_cpl(session, name, content, clock(), published_on))
 
-    try:
-        return await run_in_threadpool(work)
-    except UploadError as exc:
-        raise HTTPException(422, detail=str(exc)) from None
+    return await _store_upload(work)
 
 
 @router.post(
@@ -105,10 +113,7 @@ async def upload_jobpack_file(
                 installer_id, names = found.id, {found.id: found.name}
             return jobpack_info(upload_jobpack(session, name, content, clock(), installer_id), names)
 
-    try:
-        return await run_in_threadpool(work)
-    except UploadError as exc:
-        raise HTTPException(422, detail=str(exc)) from None
+    return await _store_upload(work)
 
 
 @router.put("/regime", response_model=RegimeOut, summary="Schedule the supplier's regime from a date")
