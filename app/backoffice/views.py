@@ -41,19 +41,29 @@ def install_views(session: Session, records: Iterable[InstallRecord]) -> list[In
             select(Installer.id, Installer.name).where(Installer.id.in_({r.installer_id for r in rows}))
         )
     }
-    by_install: dict[tuple[int, str], list[IntentSummary]] = {}
-    intents = session.scalars(
-        select(Intent).where(Intent.install_id.in_({r.install_id for r in rows})).order_by(Intent.id)
+    by_install: dict[tuple[int, str | None], list[IntentSummary]] = {}
+    # Only the summary columns: an intent's body and DUIS XML (up to 1 MB each) are not shown here.
+    intents = session.execute(
+        select(
+            Intent.installer_id,
+            Intent.install_id,
+            Intent.idempotency_key,
+            Intent.srv,
+            Intent.state,
+            Intent.request_id,
+            Intent.response_code,
+        )
+        .where(Intent.install_id.in_({r.install_id for r in rows}))
+        .order_by(Intent.id)
     )
-    for intent in intents:
-        assert intent.install_id is not None
-        by_install.setdefault((intent.installer_id, intent.install_id), []).append(
+    for installer_id, install_id, key, srv, state, request_id, response_code in intents:
+        by_install.setdefault((installer_id, install_id), []).append(
             IntentSummary(
-                idempotency_key=intent.idempotency_key,
-                srv=intent.srv,
-                state=intent.state,  # type: ignore[arg-type]
-                request_id=intent.request_id,
-                response_code=intent.response_code,
+                idempotency_key=key,
+                srv=srv,
+                state=state,  # type: ignore[arg-type]
+                request_id=request_id,
+                response_code=response_code,
             )
         )
     return [
