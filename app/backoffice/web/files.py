@@ -115,11 +115,14 @@ def list_jobpacks(
     store: StoreDep,
     installer: Annotated[str | None, Query(max_length=100, description="default: the caller")] = None,
 ) -> JobPackList:
-    if installer is not None and text_problem(installer):
-        raise HTTPException(422, detail=f"installer {text_problem(installer)}")
+    if installer is not None and (problem := text_problem(installer)):
+        raise HTTPException(422, detail=f"installer {problem}")
     with store.read() as session:
-        if installer is None or installer == principal.name:
-            target: int | None = principal.installer_id
+        target: int | None
+        if installer is None:
+            target = None if principal.is_admin else principal.installer_id  # an admin sees every pack
+        elif installer == principal.name:
+            target = principal.installer_id
         elif not principal.is_admin:
             raise HTTPException(403, detail="an installer token may only list its own job packs")
         else:
@@ -127,8 +130,6 @@ def list_jobpacks(
             if found is None:
                 raise HTTPException(404, detail="no installer with that name")
             target = found.id
-        if principal.is_admin and installer is None:
-            target = None
         rows = visible_jobpacks(session, target)
         names = {i: n for i, n in session.execute(select(Installer.id, Installer.name))}
         return JobPackList(jobpacks=[jobpack_info(r, names) for r in rows])
@@ -149,10 +150,9 @@ def download_jobpack(
 ) -> Response:
     with store.read() as session:
         row = session.get(JobPack, jobpack_id)
-        visible = row is not None and (
+        if row is None or not (
             principal.is_admin or row.installer_id is None or row.installer_id == principal.installer_id
-        )
-        if row is None or not visible:
+        ):
             raise HTTPException(404, detail="no such job pack for this installer")
         return Response(
             content=row.content,
