@@ -259,15 +259,7 @@ class ChfFaultReturn(Intent):
             f.enum_member(self.connection_method, CHFConnectionMethod, "8.14.3 CHFConnectionMethod"),
         )
         set_field(self, "fault_reason", f.enum_member(self.fault_reason, CHFFaultReason, "8.14.3 CHFFaultReason"))
-        set_field(
-            self, "user_ref_datetime", f.optional_aware_datetime(self.user_ref_datetime, "8.14.3 UserRefDateTime")
-        )
-        set_field(
-            self,
-            "incident_reference",
-            f.optional_text(self.incident_reference, "8.14.3 IncidentReference", max_len=INCIDENT_REFERENCE_MAX),
-        )
-        _check_user_refs(self, "8.14.3")
+        _check_return_refs(self, "8.14.3")
 
     def _fill_body(self, element: etree._Element) -> None:
         add_required(element, "DeviceID", self.device_id)
@@ -305,15 +297,7 @@ class ChfNoFaultReturn(Intent):
             "no_fault_return_type",
             f.enum_member(self.no_fault_return_type, CHFNoFaultReturnType, "8.14.4 CHFNoFaultReturnType"),
         )
-        set_field(
-            self, "user_ref_datetime", f.optional_aware_datetime(self.user_ref_datetime, "8.14.4 UserRefDateTime")
-        )
-        set_field(
-            self,
-            "incident_reference",
-            f.optional_text(self.incident_reference, "8.14.4 IncidentReference", max_len=INCIDENT_REFERENCE_MAX),
-        )
-        _check_user_refs(self, "8.14.4")
+        _check_return_refs(self, "8.14.4")
 
     def _fill_body(self, element: etree._Element) -> None:
         add_required(element, "DeviceID", self.device_id)
@@ -322,6 +306,17 @@ class ChfNoFaultReturn(Intent):
         add_optional(element, "UserRefID", self.user_ref_id)
         add_optional(element, "IncidentReference", self.incident_reference)
         add_optional(element, "AdditionalInformation", self.additional_information)
+
+
+def _check_return_refs(obj: ChfFaultReturn | ChfNoFaultReturn, srv: str) -> None:
+    """UserRefDateTime / IncidentReference (and the user refs) shared by the 8.14.3 and 8.14.4 returns."""
+    set_field(obj, "user_ref_datetime", f.optional_aware_datetime(obj.user_ref_datetime, f"{srv} UserRefDateTime"))
+    set_field(
+        obj,
+        "incident_reference",
+        f.optional_text(obj.incident_reference, f"{srv} IncidentReference", max_len=INCIDENT_REFERENCE_MAX),
+    )
+    _check_user_refs(obj, srv)
 
 
 # --- 8.11 -------------------------------------------------------------------------------------
@@ -437,6 +432,13 @@ class UpdateHanDeviceLog(Intent):
 # --- 8.7.x Join Service ------------------------------------------------------------------------
 
 
+def _check_join(obj: JoinServiceCritical | JoinServiceNonCritical, srv: str) -> None:
+    """Both joins: two valid, different device IDs (the target and OtherDeviceID)."""
+    set_field(obj, "target_id", f.device_id(obj.target_id, f"{srv} target device"))
+    set_field(obj, "other_device_id", f.device_id(obj.other_device_id, f"{srv} OtherDeviceID"))
+    _distinct(srv, obj.target_id, obj.other_device_id, "the target and OtherDeviceID")
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class JoinServiceCritical(Intent):
     """8.7.1: join ``other_device_id`` (the PPMID) to the target meter (ESME/GSME); CV 4.
@@ -454,9 +456,7 @@ class JoinServiceCritical(Intent):
     other_device_id: DeviceId
 
     def __post_init__(self) -> None:
-        set_field(self, "target_id", f.device_id(self.target_id, "8.7.1 target device"))
-        set_field(self, "other_device_id", f.device_id(self.other_device_id, "8.7.1 OtherDeviceID"))
-        _distinct("8.7.1", self.target_id, self.other_device_id, "the target and OtherDeviceID")
+        _check_join(self, "8.7.1")
 
     def _device_target(self) -> DeviceId | None:
         return self.target_id
@@ -479,9 +479,7 @@ class JoinServiceNonCritical(Intent):
     other_device_id: DeviceId
 
     def __post_init__(self) -> None:
-        set_field(self, "target_id", f.device_id(self.target_id, "8.7.2 target device"))
-        set_field(self, "other_device_id", f.device_id(self.other_device_id, "8.7.2 OtherDeviceID"))
-        _distinct("8.7.2", self.target_id, self.other_device_id, "the target and OtherDeviceID")
+        _check_join(self, "8.7.2")
 
     def _device_target(self) -> DeviceId | None:
         return self.target_id
