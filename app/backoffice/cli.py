@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -52,6 +53,26 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0-65535)")
+    return port
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more, e.g. 2 or 0.5)")
+    return value
 
 
 def _open(args: argparse.Namespace) -> Store:
@@ -201,13 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = _sub(commands, "serve", "run the HTTP service", cmd_serve)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080)
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     serve.add_argument("--simulate-dcc", action="store_true", help="answer accepted intents like a DCC would")
     serve.add_argument(
-        "--dcc-delay", type=float, default=None, help="seconds before the simulated answer (2)"
+        "--dcc-delay", type=_seconds, default=None, help="seconds before the simulated answer (2)"
     )
     serve.add_argument(
         "--dcc-rule",
