@@ -7,7 +7,7 @@ report what happened to an intent; it goes through ``transitions`` like the simu
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, TypeVar
 from uuid import UUID
 
@@ -37,7 +37,8 @@ router = APIRouter(
 
 async def _read_upload(request: Request) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_FILE_BYTES:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses (a 500, not a 413).
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > MAX_FILE_BYTES:
         raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail="the file is too large")
     chunks: list[bytes] = []
     size = 0
@@ -124,7 +125,7 @@ def put_regime(body: RegimeSet, _admin: AdminDep, store: StoreDep, clock: ClockD
         return regime_on(session, gb_today(now))
 
 
-def apply_event(session: Session, key: str, event: DccEventIn, clock: ClockDep) -> IntentView:
+def apply_event(session: Session, key: str, event: DccEventIn, clock: Callable[[], datetime]) -> IntentView:
     """Apply one DCC event to one intent via the state machine."""
     intent = lock_intent(session, key)
     if intent is None:
