@@ -112,6 +112,7 @@ def test_settings_are_validated_with_clear_errors(hubcheck) -> None:
 def test_sync_without_a_back_office_says_so(hubcheck) -> None:
     assert hubcheck.sync_now() == "not_configured"
     assert "backoffice_url" in hubcheck.text("syncResultLabel")
+    assert "Settings pane" in hubcheck.text("syncResultLabel")  # where an installer fixes it, not a command
 
 
 def test_mute_toggle_is_saved(hubcheck) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 from app.services.context import AppContext
 from app.ui.models import QueueRow
 
@@ -84,12 +86,30 @@ def abort(ctx: AppContext, job_ref: str, reason: str, **labels: Any) -> Any:
     return abort_visit(ctx, job_ref, reason, **labels)
 
 
+#: The engine's messages for these name the command line's setting keys; in the window the
+#: installer fixes them on the Settings pane, so say that (keeping the key for support).
+_SETTINGS_HINTS = {
+    "not_configured": QT_TRANSLATE_NOOP(
+        "QueueBackend",
+        "Not synced: fill in Back-office address and Back-office token on the Settings pane "
+        "(backoffice_url, backoffice_token), then press Sync now. Everything stays queued.",
+    ),
+    "auth_failed": QT_TRANSLATE_NOOP(
+        "QueueBackend",
+        "Not synced: the back office refused the token. Check Back-office token on the Settings pane "
+        "(backoffice_token), or ask the back office for a new one. Everything stays queued.",
+    ),
+}
+
+
 def sync(ctx: AppContext) -> SyncReport:
     """One sync pass now ("Sync now" ignores back-off); network faults come back in the report."""
     from app.sync.engine import sync_once
 
     report = sync_once(ctx, ignore_backoff=True)
-    return SyncReport(report.status, report.message)
+    hint = _SETTINGS_HINTS.get(report.status)
+    message = QCoreApplication.translate("QueueBackend", str(hint)) if hint else report.message
+    return SyncReport(report.status, message)
 
 
 def recover(ctx: AppContext) -> int:
