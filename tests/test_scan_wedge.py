@@ -112,6 +112,20 @@ def test_field_accepts_a_dropped_picture(qtbot: QtBot, window: Window, tmp_path)
     assert "NO ID HERE" in bad.args[0]
 
 
+def test_a_picture_is_read_off_the_ui_thread_and_a_newer_scan_wins(qtbot: QtBot, window: Window, tmp_path) -> None:
+    path = tmp_path / "label.png"
+    path.write_bytes(png_bytes(symbol(ZIGBEE, "datamatrix")))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    window.hub.accept_picture_mime(mime)
+    assert window.hub.status.text() == "Reading the picture…"  # the window says so while it decodes
+    with qtbot.waitSignal(window.hub.rejected):
+        window.hub.accept_scan("HELLO-WORLD")  # typed before the picture was read
+    with qtbot.assertNotEmitted(window.hub.scanned, wait=1500):
+        pass  # the picture's late answer must not replace the newer scan
+    assert window.hub.label_data is None and window.hub.state == STATE_ERROR
+
+
 # --- the application-wide detector -----------------------------------------------------
 def test_burst_anywhere_in_the_window_goes_to_the_first_empty_field(
     qtbot: QtBot, window: Window, detector: WedgeDetector

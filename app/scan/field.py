@@ -4,17 +4,25 @@ A keyboard-wedge scanner types the label and ends with Enter or Tab; a person ma
 or paste the same thing. Either way the text goes through ``parse_label`` and the field
 shows the canonical device ID and whether the install code's CRC holds, then emits
 ``scanned(LabelData)`` — or ``rejected(message)`` with the parser's explanation.
-Dropping or pasting a picture of a label decodes it (the decoder is imported then, not
-when the window is built).
+Dropping or pasting a picture of a label decodes it on a worker thread (the decoder is
+imported there, not when the window is built, and a large photo never freezes the window);
+the field says it is reading the picture until ``scanned`` or ``rejected`` follows.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
+from typing import Any
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.domain.labels import LabelData, LabelError, parse_label
+
+log = logging.getLogger(__name__)
 
 STATE_EMPTY = "empty"
 STATE_OK = "ok"
@@ -33,6 +41,7 @@ class ScanField(QWidget):
     scanned = Signal(object)
     rejected = Signal(str)
     cleared = Signal()
+    _pictureRead = Signal(int, object, object)  # asked, codes, problems (emitted by the decoding thread)
 
     def __init__(self, name: str, placeholder: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +65,8 @@ class ScanField(QWidget):
         self.input.textEdited.connect(self._on_edited)
         self.input.installEventFilter(self)
         self.input.setAcceptDrops(True)
+        self._pictures_asked = 0
+        self._pictureRead.connect(self._on_picture_read, Qt.ConnectionType.QueuedConnection)
         self._set_state(STATE_EMPTY, "")
 
     # --- public API -------------------------------------------------------------------
@@ -70,6 +81,7 @@ class ScanField(QWidget):
 
     def accept_scan(self, text: str) -> LabelData | None:
         """Parse scanned or typed text, show the outcome, emit ``scanned`` or ``rejected``."""
+        self._pictures_asked += 1  # a picture still being read must not replace this newer scan
         try:
             data = parse_label(text.replace("\r", "").replace("\n", ""))
         except LabelError as exc:
@@ -86,6 +98,7 @@ class ScanField(QWidget):
         return data
 
     def clear(self) -> None:
+        self._pictures_asked += 1
         self._data = None
         self.input.clear()
         self._set_state(STATE_EMPTY, "")
@@ -114,6 +127,7 @@ class ScanField(QWidget):
             self.accept_scan(text)
 
     def _on_edited(self, _text: str) -> None:
+        self._pictures_asked += 1
         if self._data is not None or self.state != STATE_EMPTY:
             self._data = None
             self._set_state(STATE_EMPTY, "")
@@ -164,14 +178,41 @@ class ScanField(QWidget):
         self.accept_picture_mime(mime)
         return True
 
-    def accept_picture_mime(self, mime: object) -> LabelData | None:
-        """Decode a dropped or pasted picture and take the first code that holds a device ID."""
-        from app.scan.images import decode_mime
+    def accept_picture_mime(self, mime: Any) -> None:
+        """Decode a dropped or pasted picture on a worker thread; ``scanned`` (the first code that
+        holds a device ID) or ``rejected`` follows on the UI thread.
 
-        codes, problems = decode_mime(mime)
+        The picture and file names are copied out now: a drop's mime data dies with the event.
+        """
+        image = mime.imageData() if mime is not None and mime.hasImage() else None
+        image = image.copy() if isinstance(image, QImage) and not image.isNull() else None
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime is not None else []
+        self._pictures_asked += 1
+        asked = self._pictures_asked
+        self._set_state(self.state, self.tr("Reading the picture…"))
+        threading.Thread(
+            target=self._read_picture, args=(asked, image, files), name="hubcheck-picture-decode", daemon=True
+        ).start()
+
+    def _read_picture(self, asked: int, image: QImage | None, files: list[str]) -> None:
+        """Worker thread: decode, then hand the outcome to the UI thread (never touches widgets)."""
+        try:
+            from app.scan.images import decode_pictures, picture_paths
+
+            codes, problems = decode_pictures(image, picture_paths(files))
+        except Exception as exc:  # the installer must hear about it, not only the log
+            log.exception("decoding a dropped picture failed")
+            codes, problems = [], [f"cannot read the picture: {exc}"]
+        with contextlib.suppress(RuntimeError):  # the field was closed while the picture was being read
+            self._pictureRead.emit(asked, codes, problems)
+
+    def _on_picture_read(self, asked: int, codes: list[Any], problems: list[str]) -> None:
+        if asked != self._pictures_asked:
+            return  # a newer scan, picture or edit came first
         for code in codes:
             if code.label() is not None:
-                return self.accept_scan(code.text)
+                self.accept_scan(code.text)
+                return
         message = problems[0] if problems else (
             self.tr("No barcode with a device ID in that picture") if not codes
             else self.tr("The barcode in that picture holds no device ID: %1").replace("%1", codes[0].text[:60])
@@ -179,7 +220,6 @@ class ScanField(QWidget):
         self._data = None
         self._set_state(STATE_ERROR, message)
         self.rejected.emit(message)
-        return None
 
 
 def _starts_new_entry(event: QEvent) -> bool:

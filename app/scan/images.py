@@ -66,12 +66,16 @@ def decode_qimage(image: Any, decoder: Decoder | None = None) -> list[DecodedCod
     return decode_image(image, decoder or default_decoder())
 
 
+def picture_paths(paths: Any) -> list[Path]:
+    """The ones among ``paths`` that name picture files (by suffix)."""
+    return [p for p in map(Path, paths) if p.suffix.lower() in IMAGE_SUFFIXES]
+
+
 def paths_from_mime(mime: Any) -> list[Path]:
     """Local picture files named in drag-and-drop or clipboard data."""
     if mime is None or not mime.hasUrls():
         return []
-    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-    return [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
+    return picture_paths(url.toLocalFile() for url in mime.urls() if url.isLocalFile())
 
 
 def mime_has_picture(mime: Any) -> bool:
@@ -82,15 +86,24 @@ def decode_mime(mime: Any, decoder: Decoder | None = None) -> tuple[list[Decoded
     """Codes in an image or picture files carried by mime data, plus one message per unreadable file."""
     from PySide6.QtGui import QImage
 
+    if mime is None:
+        return [], []
+    image = mime.imageData() if mime.hasImage() else None
+    return decode_pictures(image if isinstance(image, QImage) else None, paths_from_mime(mime), decoder)
+
+
+def decode_pictures(
+    image: Any, paths: list[Path], decoder: Decoder | None = None
+) -> tuple[list[DecodedCode], list[str]]:
+    """Codes in a QImage (or None) and in picture files, without repeats, plus one message per unreadable file.
+
+    Touches no mime data, so a worker thread can run it on what the UI thread copied out of a drop.
+    """
     codes: list[DecodedCode] = []
     problems: list[str] = []
-    if mime is None:
-        return codes, problems
-    if mime.hasImage():
-        image = mime.imageData()
-        if isinstance(image, QImage):
-            codes += decode_qimage(image, decoder)
-    for path in paths_from_mime(mime):
+    if image is not None:
+        codes += decode_qimage(image, decoder)
+    for path in paths:
         try:
             codes += decode_image_file(path, decoder)
         except ImageReadError as exc:
