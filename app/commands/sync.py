@@ -9,6 +9,7 @@ was refused.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any
 
@@ -22,6 +23,25 @@ def register(subparsers: Any) -> None:
     sync.add_argument("--batch-size", type=int, default=500, metavar="N", help="intents per request (1-500)")
     sync.add_argument("--json", action="store_true", help="print the last pass's report as JSON")
     sync.set_defaults(handler=_sync)
+
+
+class _Progress:
+    """On a terminal, how many intents went so far, across passes (a big queue takes a while)."""
+
+    def __init__(self) -> None:
+        self.before = 0  # sent by the passes that ended
+        self.shown = False
+
+    def __call__(self, _step: str, sent: int) -> None:
+        print(f"\r  {self.before + sent:,} intents sent…", end="", file=sys.stderr, flush=True)
+        self.shown = True
+
+    def pass_ended(self, sent: int) -> None:
+        self.before += sent
+
+    def done(self) -> None:
+        if self.shown:
+            print(file=sys.stderr)
 
 
 def _exit_code(status: str, left: int) -> int:
@@ -40,8 +60,11 @@ def _sync(args: argparse.Namespace) -> int:
 
         raise CliError("--batch-size must be from 1 to 500")
     ctx = open_context(args)
+    progress = _Progress() if sys.stderr.isatty() else None
     deadline = time.monotonic() + max(0.0, args.timeout)
-    report = sync_once(ctx, ignore_backoff=True, batch_size=args.batch_size, max_seconds=args.timeout)
+    report = sync_once(
+        ctx, ignore_backoff=True, batch_size=args.batch_size, max_seconds=args.timeout, progress=progress
+    )
     while not args.once and report.status not in ("not_configured", "auth_failed"):
         left = report.queued_left + report.in_flight_left
         if left == 0 and report.status == "ok":
@@ -56,7 +79,13 @@ def _sync(args: argparse.Namespace) -> int:
         else:
             wait = 1.0
         time.sleep(min(wait, deadline - now))
-        report = sync_once(ctx, batch_size=args.batch_size, max_seconds=max(0.1, deadline - time.monotonic()))
+        if progress is not None:
+            progress.pass_ended(report.sent)
+        report = sync_once(
+            ctx, batch_size=args.batch_size, max_seconds=max(0.1, deadline - time.monotonic()), progress=progress
+        )
+    if progress is not None:
+        progress.done()
     if args.json:
         print_json(report.to_json())
     else:
