@@ -178,3 +178,25 @@ def test_cli_sync(tmp_path: Path, backoffice: Backoffice, capsys: pytest.Capture
     assert main([*data, "settings", "set", "backoffice_url", ""]) == 0
     assert main([*data, "sync", "--once"]) == 2
     assert "backoffice_url" in capsys.readouterr().out
+
+
+def test_a_damaged_stored_intent_is_set_aside_and_the_rest_still_reach_the_back_office(
+    tmp_path: Path, backoffice: Backoffice
+) -> None:
+    ctx, name = laptop(tmp_path, backoffice)
+    keys = fill(ctx, 30)
+    damaged = keys[7]
+    with ctx.engine.begin() as conn:  # a torn write or disk fault left this row's JSON unreadable
+        conn.exec_driver_sql(
+            "UPDATE outbox_intents SET payload_json = '{\"body\": ' WHERE idempotency_key = ?", (damaged,)
+        )
+
+    report = sync_once(ctx, batch_size=10)
+
+    assert report.status == "ok", report.errors
+    assert (report.created, report.rejected, report.queued_left) == (29, 1, 0)
+    assert set(server_keys(backoffice.db_url, name)) == set(keys) - {damaged}
+    views = {v.idempotency_key: v for v in list_intents(ctx)}
+    assert views[damaged].state == "rejected"
+    assert "cannot be read" in (views[damaged].last_error or "")
+    assert sync_once(ctx).sent == 0  # set aside once, not retried for ever

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.store import outbox
 from app.sync.backoff import backoff_delay
@@ -138,6 +138,32 @@ def visit_item(visit: outbox.ClaimedVisit) -> dict[str, Any]:
     }
 
 
+_Row = TypeVar("_Row")
+
+
+def _readable(
+    rows: list[_Row], build: Callable[[_Row], dict[str, Any]]
+) -> tuple[list[_Row], list[dict[str, Any]], list[tuple[_Row, str]]]:
+    """Split claimed rows into (sendable rows, their wire items, unreadable rows with the reason).
+
+    A row whose stored JSON cannot be read (a damaged database) would otherwise fail every
+    pass and hold back every row behind it; it is set aside as rejected, kept and shown in
+    the queue with the reason, so the rest of the visit's work still reaches the back office.
+    """
+    good: list[_Row] = []
+    items: list[dict[str, Any]] = []
+    bad: list[tuple[_Row, str]] = []
+    for row in rows:
+        try:
+            items.append(build(row))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            bad.append((row, f"the stored record cannot be read and was not sent ({type(exc).__name__}: {exc}); "
+                              "ask the back office to re-create this request"))
+        else:
+            good.append(row)
+    return good, items, bad
+
+
 def _answer(result: ItemResult) -> outbox.ServerAnswer:
     if result.outcome in ("created", "replayed") and result.state in outbox.SERVER_STATES:
         return outbox.ServerAnswer(
@@ -207,8 +233,15 @@ class _Pass:
                 )
             if not visits:
                 return True
+            visits, items, unreadable = _readable(visits, visit_item)
+            if unreadable:
+                with self.engine.begin() as conn:
+                    outbox.finish_visits(conn, [(v.id, "rejected", why) for v, why in unreadable])
+                self.report.visits_rejected += len(unreadable)
+            if not visits:
+                continue
             try:
-                results = self.client.post_installs([visit_item(v) for v in visits])
+                results = self.client.post_installs(items)
             except TransientError as exc:
                 self._fault(exc)
                 retries = [(v.id, now + backoff_delay(v.attempts, retry_after=exc.retry_after)) for v in visits]
@@ -247,8 +280,17 @@ class _Pass:
                 )
             if not claimed:
                 return True
+            claimed, items, unreadable = _readable(claimed, intent_item)
+            if unreadable:
+                with self.engine.begin() as conn:
+                    outbox.record_answers(
+                        conn, [(c.id, outbox.ServerAnswer(state="rejected", reason=why)) for c, why in unreadable], _iso()
+                    )
+                self.report.rejected += len(unreadable)
+            if not claimed:
+                continue
             try:
-                results = self.client.post_intents([intent_item(c) for c in claimed])
+                results = self.client.post_intents(items)
             except TransientError as exc:
                 self._fault(exc)
                 self.report.retried += len(claimed)
