@@ -34,8 +34,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 REQUIRED_FIELDS = ("device_type", "manufacturer_id", "model_id", "firmware_version")
 _ALIAS_TO_FIELD = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
 _NORMALISE = re.compile(r"[^a-z0-9]")
-_STATUS = {s.value.lower(): s for s in CplStatus}
-_TYPES = {t.value: t for t in DeviceType}
+_STATUS = {s.value.lower(): s.value for s in CplStatus}
+_TYPES = {t.value: t.value for t in DeviceType}
 # Type 2 devices (IHD, CAD) may have no firmware version on the CPL.
 _FIRMWARE_OPTIONAL = {DeviceType.IHD, DeviceType.CAD}
 
@@ -152,8 +152,7 @@ def make_row_reader(header: HeaderMap) -> RowReader:
     getter = itemgetter(*indices)
     extras = tuple(header.extras.items())
     has_status = header.has_status_column
-    types = {t.value: t.value for t in DeviceType}
-    statuses = {s.value.lower(): s.value for s in CplStatus}
+    types, statuses = _TYPES, _STATUS
     firmware_optional = {t.value for t in _FIRMWARE_OPTIONAL}
 
     pad = -1 in indices
@@ -202,7 +201,7 @@ def make_row_reader(header: HeaderMap) -> RowReader:
                 return RowProblem(line, f"SMETS Generation: {exc}")
         extra = ""
         if extras:
-            kept = {name: _cell(row, idx) for name, idx in extras if _cell(row, idx)}
+            kept = {name: value for name, idx in extras if (value := _cell(row, idx))}
             extra = json.dumps(kept, ensure_ascii=False) if kept else ""
         return (dtype, mfr.upper(), mfr_name, model.upper(), hw.upper(), fw.upper(), generation, smets_v, gbcs,
                 status, img, added, line, extra)

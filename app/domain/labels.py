@@ -77,7 +77,7 @@ def parse_label(text: str) -> LabelData:
             "scan the barcode of the one device you mean"
         )
     if found:
-        code_match = _CODE_RUN.search(_strip_id(cleaned, found[0]))
+        code_match = _CODE_RUN.search(_EUI_IN_TEXT.sub(" ", cleaned))
         return _build(raw, found[0].compact, code_match.group(1) if code_match else None)
     raise LabelError(_why_no_id(cleaned))
 
@@ -125,10 +125,6 @@ def _ids_in_text(text: str) -> list[DeviceId]:
         if device_id not in seen:
             seen.append(device_id)
     return seen
-
-
-def _strip_id(text: str, device_id: DeviceId) -> str:
-    return _EUI_IN_TEXT.sub(" ", text)
 
 
 def _why_no_id(text: str) -> str:

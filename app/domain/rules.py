@@ -119,7 +119,7 @@ def evaluate_pairing(data: PairingInput) -> Verdict:
                 )
                 record = data.ppmid_record
                 if bilingual and record is not None and record.smi_status.strip().lower() == "pending":
-                    target = _entry_for(data.ppmid_model_entries, record, hub_generation)
+                    target = entry_for_generation(data.ppmid_model_entries, record, hub_generation)
                     firmware = target.firmware_version if target else "?"
                     builder.remedy(
                         RemedyAction.QUEUE_UPDATE_INVENTORY,
@@ -347,7 +347,10 @@ def _ppmid_side(
     return entry, prenotified, bilingual, model_gens
 
 
-def _entry_for(entries: Sequence[CplEntry], record: DeviceRecord, generation: Generation) -> CplEntry | None:
+def entry_for_generation(
+    entries: Sequence[CplEntry], record: DeviceRecord, generation: Generation
+) -> CplEntry | None:
+    """The CPL entry of the record's PPMID model for ``generation`` (the 8.4 remedy's target)."""
     for entry in model_entries_for(entries, record):
         if entry.device_type is DeviceType.PPMID and entry.generation is generation:
             return entry

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.domain.devices import CplEntry, DeviceRecord, DeviceType
-from app.domain.rules import model_entries_for
+from app.domain.devices import CplEntry, DeviceRecord
+from app.domain.rules import entry_for_generation
 from app.domain.smets import Generation
 from app.services.context import AppContext
 from app.store.device_repo import JobSummary
@@ -54,7 +54,4 @@ def model_entry_for(ctx: AppContext, record: DeviceRecord, generation: Generatio
 
     with ctx.engine.connect() as conn:
         entries = cpl_repo.entries_for_model(conn, record.manufacturer_id, record.model_id)
-    for entry in model_entries_for(entries, record):
-        if entry.device_type is DeviceType.PPMID and entry.generation is generation:
-            return entry
-    return None
+    return entry_for_generation(entries, record, generation)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect
 
 from app.store.models import Base
 
@@ -78,7 +78,6 @@ def migrate(engine: Engine, db_path: Path | None) -> int:
             conn.exec_driver_sql(f"PRAGMA user_version={version}")
     with engine.begin() as conn:
         Base.metadata.create_all(conn)  # tables added since, with no data to move
-        conn.execute(text("SELECT 1"))
     return start
 
 
