@@ -62,9 +62,6 @@ def _preload_qt_free() -> None:
     import dataclasses  # noqa: F401
     import logging  # noqa: F401
 
-    import app.domain.devices  # noqa: F401
-    import app.domain.labels  # noqa: F401
-    import app.domain.reasons  # noqa: F401
     import app.services.context  # noqa: F401
     import app.services.paths  # noqa: F401
 

@@ -192,7 +192,7 @@ def _pct(values: list[float], p: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10, help="start-up runs of each child")
-    parser.add_argument("--scans", type=int, default=200, help="scan → verdict repetitions")
+    parser.add_argument("--scans", type=int, default=200, help="scan → verdict repetitions (0: start-up only)")
     parser.add_argument("--cpl-rows", type=int, default=100_000)
     args = parser.parse_args()
 
@@ -203,6 +203,8 @@ def main() -> int:
     for name, values in times.items():
         print(f"| {name} | {statistics.median(values):.0f} | {min(values):.0f} | {max(values):.0f} |")
     print(f"\nratio hubcheck / bare (medians): **{app / bare:.2f}×** (goal ≤ 1.5×)\n")
+    if args.scans <= 0:  # start-up only
+        return 0
 
     scan = scan_to_verdict(args.scans, args.cpl_rows, inline=True)
     worker = scan_to_verdict(args.scans, args.cpl_rows, inline=False)

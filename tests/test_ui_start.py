@@ -161,3 +161,34 @@ def test_smoke_entry_point_paints_and_exits(tmp_path) -> None:
                          capture_output=True, text=True, timeout=60, env=env, cwd=REPO)
     assert run.returncode == 0, run.stderr
     assert "first-paint" in run.stdout
+
+
+_MODULES_AT_FIRST_PAINT = r"""
+import builtins, sys
+import app.__main__ as entry
+
+_print = builtins.print
+def _report(*args, **kwargs):
+    if args and args[0] == "first-paint":
+        _print("modules:" + ",".join(sorted(sys.modules)), flush=True)
+    _print(*args, **kwargs)
+builtins.print = _report
+raise SystemExit(entry.main(["--smoke", "--data-dir", sys.argv[1]]))
+"""
+
+
+def test_first_paint_loads_no_database_decoder_or_rules_module(tmp_path) -> None:
+    """What start-up may not pay for before the window is on screen: SQLAlchemy and the
+    store, the decoders, QtMultimedia, and the domain beyond what validating the settings
+    needs (the label parser, device records, reasons and rules load after the paint)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    run = subprocess.run([sys.executable, "-c", _MODULES_AT_FIRST_PAINT, str(tmp_path / "d")],
+                         capture_output=True, text=True, timeout=60, env=env, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stdout.splitlines() if x.startswith("modules:"))
+    loaded = set(line.removeprefix("modules:").split(","))
+    assert "PySide6.QtWidgets" in loaded and "app.ui.main_window" in loaded  # the report is real
+    for heavy in ("sqlalchemy", "app.store.db", "zxingcpp", "pyzbar", "PySide6.QtMultimedia", "numpy",
+                  "app.domain.labels", "app.domain.devices", "app.domain.reasons", "app.domain.rules",
+                  "app.domain.duis", "httpx"):
+        assert heavy not in loaded, f"{heavy} is imported before the first paint"

@@ -14,13 +14,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app.domain.labels import LabelData, LabelError, parse_label
+if TYPE_CHECKING:
+    from app.domain.labels import LabelData
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,10 @@ class ScanField(QWidget):
 
     def accept_scan(self, text: str) -> LabelData | None:
         """Parse scanned or typed text, show the outcome, emit ``scanned`` or ``rejected``."""
+        # The label parser loads on the first scan (or with the cache, after the first
+        # paint), not when the window is built.
+        from app.domain.labels import LabelError, parse_label
+
         self._pictures_asked += 1  # a picture still being read must not replace this newer scan
         try:
             data = parse_label(text.replace("\r", "").replace("\n", ""))
@@ -114,12 +119,17 @@ class ScanField(QWidget):
             self._set_state(STATE_OK, self.tr("No install code on this label"))
 
     def _set_state(self, state: str, message: str) -> None:
+        changed = self.property("state") != state
         self.setProperty("state", state)
         self.status.setText(message)
         self.status.setVisible(bool(message))
-        for widget in (self, self.input, self.status):
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+        # A style sheet keyed on ``[state=…]`` only re-reads the property on a re-polish.
+        # A widget not yet polished picks it up when first shown, and skipping it then keeps
+        # the window from building QStyle's Python type before its first paint.
+        if changed and self.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+            for widget in (self, self.input, self.status):
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
 
     def _commit_typed(self) -> None:
         text = self.input.text()

@@ -62,7 +62,12 @@ class ImportSummary:
 def open_cache(ctx: AppContext) -> CacheState:
     """Open (and migrate) the database, then read the summary: the first thing after paint."""
     ctx.engine  # noqa: B018 - opening is the point: SQLAlchemy is imported here, off the UI thread
-    return cache_state(ctx)
+    state = cache_state(ctx)
+    # The label parser and the rules, which the first scan and verdict need: loaded here,
+    # off the UI thread, rather than on the installer's first Enter.
+    import app.services.pairing  # noqa: F401
+
+    return state
 
 
 def cache_state(ctx: AppContext) -> CacheState:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
-from app.domain.reasons import Level, Severity
-
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
+
+    from app.domain.reasons import Level, Severity
 
 
 def _tr(text: str) -> str:

@@ -19,7 +19,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
-from app.domain.labels import LabelData
 from app.domain.smets import Generation, Regime, parse_regime
 from app.services.context import AppContext
 from app.ui.main_window_view import MainWindowView
@@ -31,6 +30,7 @@ from app.ui.tasks import TaskRunner
 if TYPE_CHECKING:  # event types only annotate overrides; PySide6 builds each on its first event
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 
+    from app.domain.labels import LabelData
     from app.ui import backend, queue_backend
 else:
 

@@ -7,16 +7,17 @@ that a worker produced; none of them touches the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 
-from app.domain.reasons import ReasonCode, RemedyAction, Severity
 from app.ui.levels import severity_icon, severity_look
 from app.ui.table_model import RowTableModel
 
-if TYPE_CHECKING:  # types only: the rules load with the first verdict, after the first paint
+if TYPE_CHECKING:  # types only: the domain loads with the first verdict, after the first paint
     from app.domain.devices import CplEntry
+    from app.domain.reasons import ReasonCode, RemedyAction, Severity
     from app.domain.rules import Verdict
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -70,21 +71,26 @@ class ReasonRow:
 
 # Which remedies answer which reason: the rules emit each remedy right after its reason,
 # and this table lets the window show the two side by side. A remedy no reason claims is
-# still shown (on the last row), so nothing the rules say is dropped.
-_REMEDIES_FOR: dict[ReasonCode, tuple[RemedyAction, ...]] = {
-    ReasonCode.SAME_DEVICE: (RemedyAction.RESCAN_DEVICE,),
-    ReasonCode.INSTALL_CODE_CRC: (RemedyAction.RESCAN_INSTALL_CODE,),
-    ReasonCode.NOT_COMPATIBLE: (RemedyAction.FIT_COMPATIBLE_MODEL,),
-    ReasonCode.SMETS_MISMATCH: (RemedyAction.FIT_MATCHING_PPMID, RemedyAction.QUEUE_UPDATE_INVENTORY),
-    ReasonCode.HUB_UNKNOWN: (RemedyAction.CONFIRM_HUB_GENERATION,),
-    ReasonCode.WRONG_DEVICE_TYPE: (RemedyAction.RESCAN_DEVICE,),
-    ReasonCode.HUB_NOT_ON_CPL: (RemedyAction.UPDATE_LOCAL_CPL,),
-    ReasonCode.NOT_PRENOTIFIED: (RemedyAction.IMPORT_JOB_PACK, RemedyAction.CONTACT_BACK_OFFICE),
-    ReasonCode.NOT_ON_CPL: (RemedyAction.CONTACT_BACK_OFFICE, RemedyAction.UPDATE_LOCAL_CPL),
-    ReasonCode.PRENOTIFIED_GENERATION_UNKNOWN: (RemedyAction.CONTACT_BACK_OFFICE,),
-    ReasonCode.DATA_INCONSISTENT: (RemedyAction.CONTACT_BACK_OFFICE,),
-    ReasonCode.CPL_STATUS: (RemedyAction.FIT_COMPATIBLE_MODEL,),
-}
+# still shown (on the last row), so nothing the rules say is dropped. Built with the first
+# verdict: the reason enums are not needed before then.
+@cache
+def _remedies_for() -> dict[ReasonCode, tuple[RemedyAction, ...]]:
+    from app.domain.reasons import ReasonCode, RemedyAction
+
+    return {
+        ReasonCode.SAME_DEVICE: (RemedyAction.RESCAN_DEVICE,),
+        ReasonCode.INSTALL_CODE_CRC: (RemedyAction.RESCAN_INSTALL_CODE,),
+        ReasonCode.NOT_COMPATIBLE: (RemedyAction.FIT_COMPATIBLE_MODEL,),
+        ReasonCode.SMETS_MISMATCH: (RemedyAction.FIT_MATCHING_PPMID, RemedyAction.QUEUE_UPDATE_INVENTORY),
+        ReasonCode.HUB_UNKNOWN: (RemedyAction.CONFIRM_HUB_GENERATION,),
+        ReasonCode.WRONG_DEVICE_TYPE: (RemedyAction.RESCAN_DEVICE,),
+        ReasonCode.HUB_NOT_ON_CPL: (RemedyAction.UPDATE_LOCAL_CPL,),
+        ReasonCode.NOT_PRENOTIFIED: (RemedyAction.IMPORT_JOB_PACK, RemedyAction.CONTACT_BACK_OFFICE),
+        ReasonCode.NOT_ON_CPL: (RemedyAction.CONTACT_BACK_OFFICE, RemedyAction.UPDATE_LOCAL_CPL),
+        ReasonCode.PRENOTIFIED_GENERATION_UNKNOWN: (RemedyAction.CONTACT_BACK_OFFICE,),
+        ReasonCode.DATA_INCONSISTENT: (RemedyAction.CONTACT_BACK_OFFICE,),
+        ReasonCode.CPL_STATUS: (RemedyAction.FIT_COMPATIBLE_MODEL,),
+    }
 
 
 def reason_rows(verdict: Verdict, nothing_to_do: str) -> list[ReasonRow]:
@@ -92,7 +98,7 @@ def reason_rows(verdict: Verdict, nothing_to_do: str) -> list[ReasonRow]:
     unused = list(verdict.remedies)
     rows: list[ReasonRow] = []
     for reason in verdict.reasons:
-        actions = _REMEDIES_FOR.get(reason.code, ())
+        actions = _remedies_for().get(reason.code, ())
         mine = [r for r in verdict.remedies if r.action in actions]
         for remedy in mine:
             if remedy in unused:

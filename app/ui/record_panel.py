@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-
-if TYPE_CHECKING:
-    from app.domain.duis.enums import CHFLocation, PremiseType
-
 from PySide6.QtWidgets import QWidget
 
-from app.domain.devices import DeviceRecord, DeviceType
-from app.domain.reasons import RemedyAction
 from app.ui.record_view import RecordView
+
+if TYPE_CHECKING:  # the domain loads after the first paint; these annotate only
+    from app.domain.devices import DeviceRecord, DeviceType
+    from app.domain.duis.enums import CHFLocation, PremiseType
 
 MIN_OVERRIDE_CHARS = 5
 
@@ -123,6 +121,8 @@ class RecordPanel(QWidget):
 
     def set_verdict(self, level: str | None, remedies: tuple = ()) -> None:
         """``level`` None means no verdict yet; ``remedies`` are the verdict's ``Remedy`` objects."""
+        from app.domain.reasons import RemedyAction
+
         self._level = level
         offer = any(r.action is RemedyAction.QUEUE_UPDATE_INVENTORY for r in remedies)
         self.view.remedy.setVisible(offer)
@@ -182,6 +182,7 @@ class RecordPanel(QWidget):
             v.result.setText(self.tr("Ready to record."))
 
     def choices(self) -> VisitChoices:
+        from app.domain.devices import DeviceType
         from app.domain.duis.enums import CHFLocation, PremiseType
 
         self.fill_choices()

@@ -8,13 +8,17 @@ field (tick, warning triangle, stop octagon — never colour alone), and a camer
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-from app.domain.labels import LabelData
 from app.scan.field import STATE_EMPTY, STATE_ERROR, STATE_OK, STATE_WARNING, ScanField
 from app.ui.levels import draw_shape
 from app.ui.scan_box_view import ICON_SIZE, ScanBoxView
+
+if TYPE_CHECKING:
+    from app.domain.labels import LabelData
 
 _SHAPES = {
     STATE_EMPTY: ("dash", "#ECEFF1", "#000000"),

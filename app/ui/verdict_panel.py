@@ -9,17 +9,19 @@ benchmark and tests measure scan → verdict on it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHeaderView, QWidget
 
-from app.domain.reasons import Level
-from app.domain.smets import Regime
 from app.ui.levels import level_look, level_pixmap
 from app.ui.models import CplEntriesModel, CplRow, ReasonsModel, reason_rows
 from app.ui.verdict_view import BANNER_ICON_SIZE, VerdictView
+
+if TYPE_CHECKING:  # annotations only: the domain loads after the first paint
+    from app.domain.reasons import Level
+    from app.domain.smets import Regime
 
 
 class VerdictPanel(QWidget):
