@@ -12,10 +12,8 @@ import contextlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
 from app.domain.errors import DomainInputError
@@ -30,8 +28,7 @@ class SettingError(DomainInputError):
     """An unknown key or a value the key does not allow; the message lists what is allowed."""
 
 
-@dataclass(frozen=True, slots=True)
-class SettingSpec:
+class SettingSpec(NamedTuple):
     key: str
     default: Any
     parse: Callable[[str], Any]
@@ -123,8 +120,7 @@ SPECS: dict[str, SettingSpec] = {
 }
 
 
-@dataclass(slots=True)
-class SettingsLoad:
+class SettingsLoad(NamedTuple):
     values: dict[str, Any]
     problem: str | None = None
 
@@ -212,6 +208,8 @@ class SettingsStore:
             raise
 
     def _set_aside(self) -> Path:
+        from datetime import UTC, datetime  # a damaged file is rare; start-up does not pay for it
+
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = self.path.with_name(f"{FILE_NAME}.bad-{stamp}")
         with contextlib.suppress(OSError):

@@ -8,8 +8,7 @@ image files. Colour pairs keep a contrast ratio of at least 7:1 (WCAG AAA).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
@@ -24,8 +23,7 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("Verdict", text)
 
 
-@dataclass(frozen=True, slots=True)
-class Look:
+class Look(NamedTuple):
     shape: str  # tick | triangle | octagon | question | info | dash
     word: str
     headline: str

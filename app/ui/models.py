@@ -6,9 +6,8 @@ that a worker produced; none of them touches the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 
@@ -27,8 +26,7 @@ _DECORATION = Qt.ItemDataRole.DecorationRole
 _USER = Qt.ItemDataRole.UserRole
 
 
-@dataclass(frozen=True, slots=True)
-class JobRow:
+class JobRow(NamedTuple):
     job_ref: str
     postcode: str
     visit_date: str
@@ -61,8 +59,7 @@ class JobsModel(RowTableModel[JobRow]):
         return -1
 
 
-@dataclass(frozen=True, slots=True)
-class ReasonRow:
+class ReasonRow(NamedTuple):
     severity: Severity
     code: str
     message: str
@@ -138,8 +135,7 @@ class ReasonsModel(RowTableModel[ReasonRow]):
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class CplRow:
+class CplRow(NamedTuple):
     role: str
     entry: CplEntry
 
@@ -168,8 +164,7 @@ class CplEntriesModel(RowTableModel[CplRow]):
         return values[column]
 
 
-@dataclass(frozen=True, slots=True)
-class QueueRow:
+class QueueRow(NamedTuple):
     """One queued Service Request as the queue pane shows it (whatever the outbox's own type)."""
 
     key: str

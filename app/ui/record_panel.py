@@ -7,8 +7,7 @@ the result, or what to fix, appears in the line under the buttons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
@@ -22,8 +21,7 @@ if TYPE_CHECKING:  # the domain loads after the first paint; these annotate only
 MIN_OVERRIDE_CHARS = 5
 
 
-@dataclass(frozen=True, slots=True)
-class VisitChoices:
+class VisitChoices(NamedTuple):
     """What the installer confirmed in the form (the labels and job come from elsewhere)."""
 
     meter_id: str

@@ -17,8 +17,7 @@ import itertools
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
@@ -59,8 +58,7 @@ class _Task(QRunnable):
         self._signals.finished.emit(self._id, result)
 
 
-@dataclass(slots=True)
-class _Pending:
+class _Pending(NamedTuple):
     task: _Task
     on_done: DoneCallback | None
     on_error: ErrorCallback | None
