@@ -131,22 +131,10 @@ class MainWindow(QMainWindow):
         v.tabs.setTabText(TAB_SETTINGS, self.tr("Settings"))
         for index, key in ((TAB_CHECK, "Ctrl+1"), (TAB_QUEUE, "Ctrl+2"), (TAB_SETTINGS, "Ctrl+3")):
             v.tabs.setTabToolTip(index, key)
-        v.first_run_text.setText(
-            self.tr("<b>No CPL and no jobs yet.</b> Load the bundled sample data to try HubCheck, "
-                    "or import today's job pack and the CPL (you can also drop the files on this window).")
-        )
-        v.load_sample.setText(self.tr("Load &sample data"))
-        v.first_run_import_jobs.setText(self.tr("Import job pack…"))
-        v.first_run_import_cpl.setText(self.tr("Import CPL…"))
-        v.import_dismiss.setText(self.tr("Dismiss (Esc)"))
-        v.camera_close.setText(self.tr("Close camera"))
         v.cpl_status.setAccessibleName(self.tr("CPL cache"))
         v.regime.setAccessibleName(self.tr("Regime"))
         v.online.setAccessibleName(self.tr("Back-office connection"))
         v.queue_count.setAccessibleName(self.tr("Queued Service Requests"))
-        for button in (v.load_sample, v.first_run_import_jobs, v.first_run_import_cpl, v.import_dismiss,
-                       v.camera_close):
-            button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
         v.hub_generation_label.hide()
         v.hub_generation.hide()
 
@@ -173,8 +161,6 @@ class MainWindow(QMainWindow):
         self._action(visit_menu, self.tr("&New visit (clear scans)"), "Ctrl+N", self.new_visit)
         self._action(visit_menu, self.tr("&Sync now"), "F5", self.sync_now)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self._record_shortcut)
-        QShortcut(QKeySequence("Escape"), self.view.import_banner, self.view.import_banner.hide,
-                  context=Qt.ShortcutContext.WindowShortcut)
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[[], Any]) -> QAction:
         action = QAction(self)  # not QAction(text, parent): resolving that overload builds QIcon's type
@@ -198,16 +184,17 @@ class MainWindow(QMainWindow):
         v.record.recordRequested.connect(self._record)
         v.record.abortRequested.connect(self._abort)
         v.on_pages_built = self._connect_pages
-        v.load_sample.clicked.connect(self.load_sample_data)
-        v.first_run_import_jobs.clicked.connect(self.choose_jobs_file)
-        v.first_run_import_cpl.clicked.connect(self.choose_cpl_file)
-        v.import_dismiss.clicked.connect(v.import_banner.hide)
-        v.camera_close.clicked.connect(self.close_camera)
         v.tabs.currentChanged.connect(self._on_tab)
         self.runner.busyChanged.connect(self._on_busy)
 
     def _connect_pages(self) -> None:
         v = self.view
+        v.first_run.load_sample.clicked.connect(self.load_sample_data)
+        v.first_run.import_jobs.clicked.connect(self.choose_jobs_file)
+        v.first_run.import_cpl.clicked.connect(self.choose_cpl_file)
+        QShortcut(QKeySequence("Escape"), v.import_banner, v.import_banner.hide,
+                  context=Qt.ShortcutContext.WindowShortcut)
+        v.camera_pane.close_button.clicked.connect(self.close_camera)
         v.queue_page.syncRequested.connect(self.sync_now)
         v.settings_page.saveRequested.connect(self._save_settings)
         v.settings_page.dataDirChosen.connect(self._remember_data_dir)
@@ -599,23 +586,19 @@ class MainWindow(QMainWindow):
 
     def _start_import(self, text: str, work: Callable[..., Any], with_progress: bool = False) -> None:
         v = self.view
-        v.import_summary.setText(text)
-        v.import_progress.setRange(0, 0)
-        v.import_progress.show()
-        v.import_details.hide()
-        v.import_banner.show()
+        v.import_banner.show_message(text, busy=True)
         v.first_run.hide()
         self._importing = True
         self.runner.run(work, on_done=self._on_imported, on_error=self._on_import_error,
                         on_progress=self._on_import_progress if with_progress else None)
 
     def _on_import_progress(self, rows: int) -> None:
-        self.view.import_summary.setText(self.tr("Importing… %1 rows read").replace("%1", f"{rows:,}"))
+        self.view.import_banner.summary.setText(self.tr("Importing… %1 rows read").replace("%1", f"{rows:,}"))
 
     def _on_imported(self, summary: backend.ImportSummary) -> None:
         self._importing = False
-        v = self.view
-        v.import_progress.hide()
+        banner = self.view.import_banner
+        banner.progress.hide()
         if summary.kind == "cpl":
             text = self.tr("CPL %1 imported: %2 rows.").replace("%1", summary.file_name)
             text = text.replace("%2", f"{summary.imported:,}")
@@ -633,13 +616,10 @@ class MainWindow(QMainWindow):
             lines = [f"{where}: {why}" for where, why in summary.rejected[:500]]
             if len(summary.rejected) > 500:
                 lines.append(self.tr("… and %1 more").replace("%1", str(len(summary.rejected) - 500)))
-            v.import_details.setPlainText("\n".join(lines))
-            line_height = v.import_details.fontMetrics().lineSpacing()
-            v.import_details.setFixedHeight(min(len(lines), 6) * line_height + 14)
-            v.import_details.show()
+            banner.show_problems(lines)
         else:
             text += " " + self.tr("Nothing rejected.")
-        v.import_summary.setText("✔ " + text)
+        banner.summary.setText("✔ " + text)
         self.runner.run(lambda: backend.cache_state(self.ctx), on_done=self._show_cache,
                         on_error=self._on_background_error)
         self.view.job_picker.refresh()
@@ -648,24 +628,17 @@ class MainWindow(QMainWindow):
 
     def _on_import_error(self, exc: BaseException) -> None:
         self._importing = False
-        v = self.view
-        v.import_progress.hide()
         from app.domain.errors import DomainInputError
 
         if not isinstance(exc, DomainInputError):
             log.error("import failed: %s\n%s", exc, getattr(exc, "hubcheck_traceback", ""))
-        v.import_summary.setText("✖ " + self.tr("Nothing imported: %1").replace("%1", str(exc)))
-        v.import_details.hide()
+        self.view.import_banner.show_message("✖ " + self.tr("Nothing imported: %1").replace("%1", str(exc)))
         if self._cache is not None:
             self._show_cache(self._cache)
         self.importFinished.emit(None)
 
     def _show_banner_message(self, text: str) -> None:
-        v = self.view
-        v.import_summary.setText(text)
-        v.import_progress.hide()
-        v.import_details.hide()
-        v.import_banner.show()
+        self.view.import_banner.show_message(text)
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -708,7 +681,7 @@ class MainWindow(QMainWindow):
             self._preview = CameraPreview(self.view.camera_pane)
             self._preview.setMinimumHeight(200)
             self._preview.attach(self._camera)
-            self.view.camera_layout.addWidget(self._preview)
+            self.view.camera_pane.column.addWidget(self._preview)
             self._camera.decoded.connect(self._on_camera_text)
             self._camera.stateChanged.connect(lambda _s: self._show_camera_status())
         self.view.camera_pane.show()
@@ -728,7 +701,7 @@ class MainWindow(QMainWindow):
         target = self._camera_target
         name = self.tr("PPMID") if target is self.view.ppmid else self.tr("hub")
         message = self._preview.message if self._preview.message else self.tr("Hold the %1 label in the box.")
-        self.view.camera_status.setText(message.replace("%1", name))
+        self.view.camera_pane.status.setText(message.replace("%1", name))
 
     def _on_camera_text(self, text: str) -> None:
         box = self._camera_target or self._next_scan_box()

@@ -1,4 +1,5 @@
-"""Layout of the main window: banners, the Check / Queue / Settings tabs, and the status bar.
+"""Layout of the main window: the Check / Queue / Settings tabs, the status bar, and (built
+after the first paint) the banners above the tabs.
 
 Layout only: every child a test or the window's behaviour needs is a public attribute.
 The Check tab is two columns: job, scans and recording on the left (what the hands do),
@@ -18,9 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
     QScrollArea,
     QStatusBar,
     QTabWidget,
@@ -34,16 +32,9 @@ from app.ui.scan_box import ScanBox
 from app.ui.verdict_panel import VerdictPanel
 
 if TYPE_CHECKING:  # the panes' modules load with the panes, after the first paint
+    from app.ui.banners import CameraPane, FirstRunBanner, ImportBanner
     from app.ui.queue_page import QueuePage
     from app.ui.settings_page import SettingsPage
-
-
-def _banner(owner: QWidget, name: str) -> QFrame:
-    frame = QFrame(owner)
-    frame.setObjectName(name)
-    frame.setFrameShape(QFrame.Shape.StyledPanel)
-    frame.setLineWidth(2)
-    return frame
 
 
 class MainWindowView:
@@ -56,46 +47,6 @@ class MainWindowView:
         outer = QVBoxLayout(central)
         outer.setContentsMargins(10, 8, 10, 4)
         outer.setSpacing(8)
-
-        # First-run banner (no CPL and no jobs yet): non-modal, dismissed by loading data.
-        self.first_run = _banner(central, "firstRunBanner")
-        self.first_run_text = QLabel(self.first_run)
-        self.first_run_text.setWordWrap(True)
-        self.load_sample = QPushButton(self.first_run)
-        self.load_sample.setObjectName("loadSampleButton")
-        self.first_run_import_jobs = QPushButton(self.first_run)
-        self.first_run_import_jobs.setObjectName("firstRunImportJobsButton")
-        self.first_run_import_cpl = QPushButton(self.first_run)
-        self.first_run_import_cpl.setObjectName("firstRunImportCplButton")
-        row = QHBoxLayout(self.first_run)
-        row.addWidget(self.first_run_text, 1)
-        row.addWidget(self.load_sample)
-        row.addWidget(self.first_run_import_jobs)
-        row.addWidget(self.first_run_import_cpl)
-        self.first_run.hide()
-
-        # Import banner: progress while a file imports, then what was rejected and why.
-        self.import_banner = _banner(central, "importBanner")
-        self.import_summary = QLabel(self.import_banner)
-        self.import_summary.setObjectName("importSummaryLabel")
-        self.import_summary.setWordWrap(True)
-        self.import_progress = QProgressBar(self.import_banner)
-        self.import_progress.setObjectName("importProgress")
-        self.import_progress.setMaximumWidth(260)
-        self.import_details = QPlainTextEdit(self.import_banner)
-        self.import_details.setObjectName("importProblemsText")
-        self.import_details.setReadOnly(True)
-        self.import_details.setMaximumHeight(120)
-        self.import_dismiss = QPushButton(self.import_banner)
-        self.import_dismiss.setObjectName("importDismissButton")
-        top = QHBoxLayout()
-        top.addWidget(self.import_summary, 1)
-        top.addWidget(self.import_progress)
-        top.addWidget(self.import_dismiss)
-        column = QVBoxLayout(self.import_banner)
-        column.addLayout(top)
-        column.addWidget(self.import_details)
-        self.import_banner.hide()
 
         self.tabs = QTabWidget(central)
         self.tabs.setObjectName("mainTabs")
@@ -126,27 +77,11 @@ class MainWindowView:
         generation_row.addWidget(self.hub_generation_label)
         generation_row.addWidget(self.hub_generation, 1)
 
-        self.camera_pane = QFrame(left)
-        self.camera_pane.setObjectName("cameraPane")
-        self.camera_pane.setFrameShape(QFrame.Shape.StyledPanel)
-        self.camera_layout = QVBoxLayout(self.camera_pane)
-        self.camera_status = QLabel(self.camera_pane)
-        self.camera_status.setObjectName("cameraStatusLabel")
-        self.camera_status.setWordWrap(True)
-        self.camera_close = QPushButton(self.camera_pane)
-        self.camera_close.setObjectName("cameraCloseButton")
-        camera_top = QHBoxLayout()
-        camera_top.addWidget(self.camera_status, 1)
-        camera_top.addWidget(self.camera_close)
-        self.camera_layout.addLayout(camera_top)
-        self.camera_pane.hide()
-
         self.record = RecordPanel(left)
         left_column.addWidget(self.job_picker)
         left_column.addWidget(self.ppmid)
         left_column.addWidget(self.hub)
         left_column.addLayout(generation_row)
-        left_column.addWidget(self.camera_pane)
         left_column.addWidget(self.record)
         left_column.addStretch(1)
 
@@ -157,8 +92,14 @@ class MainWindowView:
         columns.addWidget(left_scroll, 5)
         columns.addWidget(self.verdict, 6)
 
-        # The Queue and Settings panes are built on first use or right after the first
-        # paint (``build_pages``): they are not visible at start-up, so they do not delay it.
+        # What the first screen does not show (the Queue and Settings panes, the banners,
+        # the camera pane) is built on first use or right after the first paint
+        # (``build_pages``), so it does not delay the window appearing.
+        self._outer = outer
+        self._left_column = left_column
+        self._first_run: FirstRunBanner | None = None
+        self._import_banner: ImportBanner | None = None
+        self._camera_pane: CameraPane | None = None
         self._data_dir = data_dir
         self._queue_page: QueuePage | None = None
         self._settings_page: SettingsPage | None = None
@@ -167,8 +108,6 @@ class MainWindowView:
         self.tabs.addTab(QWidget(self.tabs), "")
         self.tabs.addTab(QWidget(self.tabs), "")
 
-        outer.addWidget(self.first_run)
-        outer.addWidget(self.import_banner)
         outer.addWidget(self.tabs, 1)
 
         # --- Status bar: always visible facts, each in its own labelled box.
@@ -197,6 +136,24 @@ class MainWindowView:
         self.regime.setFont(font)
 
     @property
+    def first_run(self) -> FirstRunBanner:
+        self.build_pages()
+        assert self._first_run is not None
+        return self._first_run
+
+    @property
+    def import_banner(self) -> ImportBanner:
+        self.build_pages()
+        assert self._import_banner is not None
+        return self._import_banner
+
+    @property
+    def camera_pane(self) -> CameraPane:
+        self.build_pages()
+        assert self._camera_pane is not None
+        return self._camera_pane
+
+    @property
     def queue_page(self) -> QueuePage:
         self.build_pages()
         assert self._queue_page is not None
@@ -209,11 +166,21 @@ class MainWindowView:
         return self._settings_page
 
     def build_pages(self) -> None:
-        """Put the real Queue and Settings panes in their tabs (once)."""
+        """Build what the first screen does not show (once): the banners above the tabs, the
+        camera pane under the scan fields, and the real Queue and Settings panes."""
         if self._queue_page is not None:
             return
+        from app.ui.banners import CameraPane, FirstRunBanner, ImportBanner
         from app.ui.queue_page import QueuePage
         from app.ui.settings_page import SettingsPage
+
+        central = self.tabs.parentWidget()
+        self._first_run = FirstRunBanner(central)
+        self._import_banner = ImportBanner(central)
+        self._outer.insertWidget(0, self._first_run)
+        self._outer.insertWidget(1, self._import_banner)
+        self._camera_pane = CameraPane(self.record.parentWidget())
+        self._left_column.insertWidget(self._left_column.indexOf(self.record), self._camera_pane)
 
         self._queue_page = QueuePage(self.tabs)
         self._settings_page = SettingsPage(self._data_dir, self.tabs)
