@@ -8,6 +8,7 @@ which is what the start-up benchmark measures.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -36,11 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     ctx = AppContext(data_dir)
     app = ensure_app([sys.argv[0]])
 
+    from PySide6.QtCore import QTimer
+
     from app.ui.main_window import MainWindow
 
-    if not args.smoke:
-        _configure_logging(ctx.data_dir)
+    early = _EarlyRecords()
+    logging.getLogger("app").addHandler(early)
+    logging.getLogger("app").setLevel(logging.INFO)
     window = MainWindow(ctx)
+    # The log file opens once the window is on screen (its handler and imports would add
+    # about 4% to start-up); what is logged before then is kept and written to it first.
+    window.firstPainted.connect(lambda: QTimer.singleShot(0, lambda: _configure_logging(ctx.data_dir, early)))
     if args.smoke:
         def _painted() -> None:
             print("first-paint", flush=True)
@@ -60,19 +67,33 @@ def _preload_qt_free() -> None:
     """Import what the window's modules need from the Qt-free side (and the standard
     library) ahead of PySide6; the same modules, only in an order that costs less."""
     import dataclasses  # noqa: F401
-    import logging  # noqa: F401
 
     import app.services.context  # noqa: F401
     import app.services.paths  # noqa: F401
 
 
-def _configure_logging(data_dir: Path) -> None:
+class _EarlyRecords(logging.Handler):
+    """Holds what HubCheck logs before the log file is open."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _configure_logging(data_dir: Path, early: _EarlyRecords) -> None:
+    logger = logging.getLogger("app")
+    logger.removeHandler(early)
     try:
         from app.services.logs import configure_logging
 
         configure_logging(data_dir / "logs")
     except OSError as exc:  # an unwritable log folder must not stop an installer working
         print(f"hubcheck: logging disabled: {exc}", file=sys.stderr)
+    for record in early.records:
+        logger.handle(record)
 
 
 if __name__ == "__main__":

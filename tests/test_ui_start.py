@@ -192,3 +192,32 @@ def test_first_paint_loads_no_database_decoder_or_rules_module(tmp_path) -> None
                   "app.domain.labels", "app.domain.devices", "app.domain.reasons", "app.domain.rules",
                   "app.domain.duis", "httpx"):
         assert heavy not in loaded, f"{heavy} is imported before the first paint"
+
+
+_RUN_UNTIL_LOGGING = r"""
+import sys
+import app.__main__ as entry
+from PySide6.QtWidgets import QApplication
+
+_open_log = entry._configure_logging
+def _open_then_quit(data_dir, early):
+    _open_log(data_dir, early)
+    QApplication.instance().exit(0)
+entry._configure_logging = _open_then_quit
+raise SystemExit(entry.main(["--data-dir", sys.argv[1]]))
+"""
+
+
+def test_the_log_opens_after_the_first_paint_and_keeps_what_came_before(tmp_path) -> None:
+    """The log file is opened once the window is on screen; a problem met while the window
+    was being built (here: a damaged settings file) still reaches it."""
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "settings.json").write_text("{ not json", encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    run = subprocess.run([sys.executable, "-c", _RUN_UNTIL_LOGGING, str(data)],
+                         capture_output=True, text=True, timeout=60, env=env, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    log_text = (data / "logs" / "hubcheck.log").read_text(encoding="utf-8")
+    assert "WARNING app.ui.main_window: settings:" in log_text
+    assert "settings.json" in log_text

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self._sync_timer.setInterval(AUTO_SYNC_MS)
         self._sync_timer.timeout.connect(lambda: self.sync_now(quiet=True))
         if self._settings_problem:
+            log.warning("settings: %s", self._settings_problem)
             self._show_banner_message(self._settings_problem)
 
     # ------------------------------------------------------------------ set-up
