@@ -195,6 +195,7 @@ def test_first_paint_loads_no_database_decoder_or_rules_module(tmp_path) -> None
 
 
 _RUN_UNTIL_LOGGING = r"""
+import gc
 import sys
 import app.__main__ as entry
 from PySide6.QtWidgets import QApplication
@@ -202,6 +203,7 @@ from PySide6.QtWidgets import QApplication
 _open_log = entry._configure_logging
 def _open_then_quit(data_dir, early):
     _open_log(data_dir, early)
+    print("collecting:", gc.isenabled(), flush=True)
     QApplication.instance().exit(0)
 entry._configure_logging = _open_then_quit
 raise SystemExit(entry.main(["--data-dir", sys.argv[1]]))
@@ -221,3 +223,4 @@ def test_the_log_opens_after_the_first_paint_and_keeps_what_came_before(tmp_path
     log_text = (data / "logs" / "hubcheck.log").read_text(encoding="utf-8")
     assert "WARNING app.ui.main_window: settings:" in log_text
     assert "settings.json" in log_text
+    assert "collecting: True" in run.stdout  # garbage collection, paused for start-up, is back on
