@@ -17,10 +17,12 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QImage
+
     from app.domain.labels import LabelData
 
 log = logging.getLogger(__name__)
@@ -194,6 +196,8 @@ class ScanField(QWidget):
 
         The picture and file names are copied out now: a drop's mime data dies with the event.
         """
+        from PySide6.QtGui import QImage  # pictures only: not needed to build the window
+
         image = mime.imageData() if mime is not None and mime.hasImage() else None
         image = image.copy() if isinstance(image, QImage) and not image.isNull() else None
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime is not None else []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
@@ -60,6 +60,7 @@ def severity_look(severity: Severity | str) -> Look:
 
 def draw_shape(shape: str, size: int, fill: str, mark: str, outline: str = "#000000") -> QPixmap:
     """A ``size``×``size`` pixmap of the shape with its mark (tick, ``!``, ``×``, ``?``, ``i``)."""
+    # QPolygonF and QPainterPath are imported where used: the idle screen's dashes need neither.
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     p = QPainter(pixmap)
@@ -70,8 +71,12 @@ def draw_shape(shape: str, size: int, fill: str, mark: str, outline: str = "#000
     p.setBrush(QColor(fill))
     inner = QRectF(pen_w, pen_w, s - 2 * pen_w, s - 2 * pen_w)
     if shape == "triangle":
+        from PySide6.QtGui import QPolygonF
+
         p.drawPolygon(QPolygonF([QPointF(s / 2, pen_w), QPointF(s - pen_w, s - pen_w), QPointF(pen_w, s - pen_w)]))
     elif shape == "octagon":
+        from PySide6.QtGui import QPolygonF
+
         k = inner.width() * 0.2929
         x, y, w = inner.x(), inner.y(), inner.width()
         p.drawPolygon(
@@ -88,6 +93,8 @@ def draw_shape(shape: str, size: int, fill: str, mark: str, outline: str = "#000
                   Qt.PenJoinStyle.RoundJoin))
     p.setBrush(Qt.BrushStyle.NoBrush)
     if shape == "tick":
+        from PySide6.QtGui import QPainterPath
+
         path = QPainterPath(QPointF(s * 0.27, s * 0.52))
         path.lineTo(QPointF(s * 0.44, s * 0.69))
         path.lineTo(QPointF(s * 0.74, s * 0.34))
