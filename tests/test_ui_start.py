@@ -204,15 +204,18 @@ _open_log = entry._configure_logging
 def _open_then_quit(data_dir, early):
     _open_log(data_dir, early)
     print("collecting:", gc.isenabled(), flush=True)
+    window = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow")
+    print("shortcuts:", ",".join(a.shortcut().toString() for a in window.actions()), flush=True)
     QApplication.instance().exit(0)
 entry._configure_logging = _open_then_quit
 raise SystemExit(entry.main(["--data-dir", sys.argv[1]]))
 """
 
 
-def test_the_log_opens_after_the_first_paint_and_keeps_what_came_before(tmp_path) -> None:
+def test_after_the_first_paint_the_log_opens_and_the_menus_fill(tmp_path) -> None:
     """The log file is opened once the window is on screen; a problem met while the window
-    was being built (here: a damaged settings file) still reaches it."""
+    was being built (here: a damaged settings file) still reaches it. The menus' actions and
+    their shortcuts are in place by then too."""
     data = tmp_path / "d"
     data.mkdir()
     (data / "settings.json").write_text("{ not json", encoding="utf-8")
@@ -224,3 +227,6 @@ def test_the_log_opens_after_the_first_paint_and_keeps_what_came_before(tmp_path
     assert "WARNING app.ui.main_window: settings:" in log_text
     assert "settings.json" in log_text
     assert "collecting: True" in run.stdout  # garbage collection, paused for start-up, is back on
+    shortcuts = next(x for x in run.stdout.splitlines() if x.startswith("shortcuts:")).split(":", 1)[1].split(",")
+    for key in ("Ctrl+J", "Ctrl+L", "F2", "F3", "Ctrl+Return", "Ctrl+M", "F5"):  # the menus filled after the paint
+        assert key in shortcuts, key

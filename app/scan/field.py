@@ -17,7 +17,6 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
@@ -154,6 +153,8 @@ class ScanField(QWidget):
             return False
         kind = event.type()
         if kind == QEvent.Type.KeyPress:
+            from PySide6.QtGui import QKeySequence  # here, not at the top: drawing the field does not need it
+
             key = event.key()  # type: ignore[attr-defined]
             if self.state != STATE_EMPTY and _starts_new_entry(event):
                 self._restart()  # a new scan replaces the shown value instead of mixing with it

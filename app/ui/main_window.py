@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from app.domain.smets import Generation, Regime, parse_regime
@@ -28,7 +27,7 @@ from app.ui.sound import SoundCues
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # event types only annotate overrides; PySide6 builds each on its first event
-    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
+    from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 
     from app.domain.labels import LabelData
     from app.ui import backend, queue_backend
@@ -91,6 +90,7 @@ class MainWindow(QMainWindow):
         self._camera: Any = None
         self._camera_target: Any = None
         self.camera_source_factory: Callable[[], Any] | None = None
+        self.action_mute: QAction | None = None  # the menus' actions arrive after the first paint
         #: Run the pairing check on the UI thread once the cache is open (see _request_check).
         self.check_inline = True
 
@@ -140,21 +140,29 @@ class MainWindow(QMainWindow):
         v.hub_generation.hide()
 
     def _build_menu(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        """The menu bar's three menus; what they hold is added right after the first paint
+        (``_build_actions``): nobody can open a menu or press a shortcut before then, and
+        QAction and QKeySequence are not needed to draw the window."""
+        self._menus = (self.menuBar().addMenu(self.tr("&File")), self.menuBar().addMenu(self.tr("&View")),
+                       self.menuBar().addMenu(self.tr("V&isit")))
+
+    def _build_actions(self) -> None:
+        from PySide6.QtGui import QKeySequence, QShortcut
+
+        file_menu, view_menu, visit_menu = self._menus
         self.action_import_jobs = self._action(file_menu, self.tr("Import &job pack or inventory…"), "Ctrl+J",
                                                self.choose_jobs_file)
         self.action_import_cpl = self._action(file_menu, self.tr("Import &CPL file…"), "Ctrl+L", self.choose_cpl_file)
         self.action_sample = self._action(file_menu, self.tr("Load &sample data"), None, self.load_sample_data)
         file_menu.addSeparator()
         self._action(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
-        view_menu = self.menuBar().addMenu(self.tr("&View"))
         self._action(view_menu, self.tr("&Check"), "Ctrl+1", lambda: self.show_tab(TAB_CHECK))
         self._action(view_menu, self.tr("&Queue"), "Ctrl+2", lambda: self.show_tab(TAB_QUEUE))
         self._action(view_menu, self.tr("&Settings"), "Ctrl+3", lambda: self.show_tab(TAB_SETTINGS))
         view_menu.addSeparator()
         self.action_mute = self._action(view_menu, self.tr("&Mute sounds"), "Ctrl+M", self._toggle_mute)
         self.action_mute.setCheckable(True)
-        visit_menu = self.menuBar().addMenu(self.tr("V&isit"))
+        self.action_mute.setChecked(not self.sound.enabled)
         self._action(visit_menu, self.tr("Find &job"), "Ctrl+F", self._focus_job_search)
         self._action(visit_menu, self.tr("Scan &PPMID"), "F2", lambda: self._focus_scan(self.view.ppmid))
         self._action(visit_menu, self.tr("Scan &hub"), "F3", lambda: self._focus_scan(self.view.hub))
@@ -164,6 +172,8 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+Enter"), self, self._record_shortcut)
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[[], Any]) -> QAction:
+        from PySide6.QtGui import QAction, QKeySequence
+
         action = QAction(self)  # not QAction(text, parent): resolving that overload builds QIcon's type
         action.setText(text)
         if shortcut is not None:
@@ -189,6 +199,9 @@ class MainWindow(QMainWindow):
         self.runner.busyChanged.connect(self._on_busy)
 
     def _connect_pages(self) -> None:
+        from PySide6.QtGui import QKeySequence, QShortcut
+
+        self._build_actions()
         v = self.view
         v.first_run.load_sample.clicked.connect(self.load_sample_data)
         v.first_run.import_jobs.clicked.connect(self.choose_jobs_file)
@@ -768,7 +781,8 @@ class MainWindow(QMainWindow):
         )
         self.view.verdict.set_regime(regime)
         self.sound.set_enabled(bool(values.get("sound_enabled", True)))
-        self.action_mute.setChecked(not self.sound.enabled)
+        if self.action_mute is not None:
+            self.action_mute.setChecked(not self.sound.enabled)
         if self._wedge is not None:
             self._wedge.set_config(self._wedge_config())
         self._show_online(None)
@@ -781,6 +795,7 @@ class MainWindow(QMainWindow):
         self._save_settings({"regime": regime.value})
 
     def _toggle_mute(self) -> None:
+        assert self.action_mute is not None
         muted = self.action_mute.isChecked()
         self.sound.set_enabled(not muted)
         self._save_settings({"sound_enabled": "false" if muted else "true"})
