@@ -227,6 +227,6 @@ def test_after_the_first_paint_the_log_opens_and_the_menus_fill(tmp_path) -> Non
     assert "WARNING app.ui.main_window: settings:" in log_text
     assert "settings.json" in log_text
     assert "collecting: True" in run.stdout  # garbage collection, paused for start-up, is back on
-    shortcuts = next(x for x in run.stdout.splitlines() if x.startswith("shortcuts:")).split(":", 1)[1].split(",")
+    shortcuts = next(x for x in run.stdout.splitlines() if x.startswith("shortcuts: ")).removeprefix("shortcuts: ").split(",")
     for key in ("Ctrl+J", "Ctrl+L", "F2", "F3", "Ctrl+Return", "Ctrl+M", "F5"):  # the menus filled after the paint
         assert key in shortcuts, key
