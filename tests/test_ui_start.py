@@ -230,3 +230,39 @@ def test_after_the_first_paint_the_log_opens_and_the_menus_fill(tmp_path) -> Non
     shortcuts = next(x for x in run.stdout.splitlines() if x.startswith("shortcuts: ")).removeprefix("shortcuts: ").split(",")
     for key in ("Ctrl+J", "Ctrl+L", "F2", "F3", "Ctrl+Return", "Ctrl+M", "F5"):  # the menus filled after the paint
         assert key in shortcuts, key
+
+
+def test_a_new_data_folder_is_tried_off_the_ui_thread(qtbot, tmp_path, monkeypatch) -> None:
+    """Choosing a data folder in Settings: a folder that cannot hold the data (here a file's
+    path) is refused beside the field; a usable one is remembered for the next start. The
+    folder is created and written to on a worker, not while the pane waits."""
+    from app.ui import data_folder
+
+    monkeypatch.delenv("HUBCHECK_HOME")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    window = open_window(qtbot, tmp_path / "data")
+    hubcheck = HubCheckDriver(window, qtbot)
+    window.show_tab(2)
+    page = window.view.settings_page
+    blocker_file = tmp_path / "not-a-folder"
+    blocker_file.write_text("x", encoding="utf-8")
+
+    hubcheck.widget("dataDirInput").setText(str(blocker_file))
+    hubcheck.widget("backofficeUrlInput").setText("https://backoffice.invalid/")
+    assert page.save()  # accepted for trying: the folder's answer comes from the worker
+    qtbot.waitUntil(lambda: hubcheck.widget("settingsError_data_dir").isVisible(), timeout=5_000)
+    assert "is a file, not a folder" in hubcheck.text("settingsError_data_dir")
+    assert hubcheck.text("settingsSummaryLabel").startswith("Not saved")
+    assert data_folder.remembered() is None
+    assert window.ctx.settings.get("backoffice_url") == ""  # a refused folder saves nothing, like any red field
+
+    chosen = tmp_path / "shared" / "hubcheck-data"
+    hubcheck.widget("dataDirInput").setText(str(chosen))
+    with qtbot.waitSignal(window.settingsSaved, timeout=5_000), \
+            qtbot.waitSignal(window.dataDirRemembered, timeout=5_000) as remembered:
+        assert page.save()
+    assert remembered.args == [str(chosen)]
+    assert window.ctx.settings.get("backoffice_url") == "https://backoffice.invalid"
+    assert chosen.is_dir()
+    assert data_folder.remembered() == chosen
+    assert "from the next start" in hubcheck.text("importSummaryLabel")

@@ -59,7 +59,8 @@ TAB_CHECK, TAB_QUEUE, TAB_SETTINGS = range(3)
 class MainWindow(QMainWindow):
     """Signals for testers and benchmarks: ``firstPainted``, ``cacheOpened(CacheState)``,
     ``verdictShown(PairingResult)``, ``visitRecorded(VisitOutcome)``, ``queueRefreshed(int)``,
-    ``importFinished(ImportSummary | None)``, ``settingsSaved(dict)``, ``syncFinished(str)``."""
+    ``importFinished(ImportSummary | None)``, ``settingsSaved(dict)``, ``syncFinished(str)``,
+    ``dataDirRemembered(str)``."""
 
     firstPainted = Signal()
     cacheOpened = Signal(object)
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
     importFinished = Signal(object)
     settingsSaved = Signal(dict)
     syncFinished = Signal(str)
+    dataDirRemembered = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -801,11 +803,27 @@ class MainWindow(QMainWindow):
         self._save_settings({"sound_enabled": "false" if muted else "true"})
 
     def _remember_data_dir(self, path: str) -> None:
-        from app.ui import data_folder
+        """Try the chosen folder on a worker (it may be a slow share) and remember it if usable."""
 
-        data_folder.remember(Path(path))
+        def try_and_remember() -> str:
+            from app.ui import data_folder
+
+            problem = data_folder.check(Path(path))
+            if not problem:
+                data_folder.remember(Path(path))
+            return problem
+
+        self.runner.run(try_and_remember, on_done=lambda problem: self._on_data_dir_tried(path, problem),
+                        on_error=self._on_background_error)
+
+    def _on_data_dir_tried(self, path: str, problem: str) -> None:
+        if problem:
+            self.view.settings_page.data_dir_refused(problem)
+            return
+        self.view.settings_page.data_dir_accepted()
         self._show_banner_message(self.tr("HubCheck will use the data folder %1 from the next start.")
                                   .replace("%1", path))
+        self.dataDirRemembered.emit(path)
 
     # ------------------------------------------------------------------ misc
     def show_tab(self, index: int) -> None:

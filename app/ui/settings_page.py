@@ -73,6 +73,7 @@ class SettingsPage(QWidget):
         v.save.clicked.connect(self.save)
         v.revert.clicked.connect(lambda: self.show_values(self._values))
         self._data_dir_locked = data_folder.locked_reason()
+        self._waiting_for_folder: dict[str, str] | None = None  # settings held while a new folder is tried
         if self._data_dir_locked:
             v.data_dir.setReadOnly(True)
             v.data_dir.setToolTip(self._data_dir_locked)
@@ -129,11 +130,9 @@ class SettingsPage(QWidget):
         if schema and not Path(schema).expanduser().is_file():
             errors["duis_schema"] = self.tr("no file at %1").replace("%1", schema)
             good.pop("duis_schema")
-        chosen = self._new_data_dir()
-        if chosen is not None:
-            problem = data_folder.check(chosen)
-            if problem:
-                errors["data_dir"] = problem
+        # A new data folder is tried (created, written to) on a worker by the window, which
+        # answers with ``data_dir_refused`` when it cannot be used: a slow or dead network
+        # share must not freeze the pane.
         return good, errors
 
     def _new_data_dir(self) -> Path | None:
@@ -165,10 +164,33 @@ class SettingsPage(QWidget):
             return False
         chosen = self._new_data_dir()
         if chosen is not None:
+            # The rest is saved once the window has tried the folder (data_dir_accepted), so a
+            # refused folder leaves everything as it was, like any other field in red.
+            self._waiting_for_folder = good
+            v.summary.setText(self.tr("Trying the data folder %1…").replace("%1", str(chosen)))
             self.dataDirChosen.emit(str(chosen))
+            return True
         v.summary.setText(self.tr("Saving…"))
         self.saveRequested.emit(good)
         return True
+
+    def data_dir_accepted(self) -> None:
+        """The chosen data folder is usable (and remembered): save the other settings now."""
+        good, self._waiting_for_folder = self._waiting_for_folder, None
+        if good is not None:
+            self.view.summary.setText(self.tr("Saving…"))
+            self.saveRequested.emit(good)
+
+    def data_dir_refused(self, problem: str) -> None:
+        """The chosen data folder cannot hold HubCheck's data: say why beside the field; nothing
+        is saved."""
+        self._waiting_for_folder = None
+        label = self.view.errors["data_dir"]
+        label.setText("✖ " + problem)
+        label.setStyleSheet("color: #B71C1C; font-weight: bold;")
+        label.show()
+        self.view.summary.setText(self.tr("Not saved: the data folder cannot be used (shown in red)."))
+        self.view.data_dir.setFocus()
 
     def saved(self, values: dict[str, Any], note: str = "") -> None:
         self.show_values(values)
