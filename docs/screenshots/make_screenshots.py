@@ -102,6 +102,13 @@ def main() -> int:
         shot(window, "11-settings-with-errors")
         window.view.settings_page.show_values(window.ctx.settings.load().values)
         shot(window, "12-settings")
+        not_a_folder = Path(tmp) / "notes.txt"
+        not_a_folder.write_text("not a folder\n", encoding="utf-8")
+        drive.widget("dataDirInput").setText(str(not_a_folder))
+        window.view.settings_page.save()  # tried on a worker; refused, so nothing is remembered
+        bot.waitUntil(lambda: drive.widget("settingsError_data_dir").isVisible())
+        shot(window, "15-settings-data-folder-refused")
+        window.view.settings_page.show_values(window.ctx.settings.load().values)
         window.show_tab(0)
 
         bad = Path(tmp) / "cpl-with-bad-rows.csv"
