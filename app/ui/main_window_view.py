@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -35,6 +35,16 @@ if TYPE_CHECKING:  # the panes' modules load with the panes, after the first pai
     from app.ui.banners import CameraPane, FirstRunBanner, ImportBanner
     from app.ui.queue_page import QueuePage
     from app.ui.settings_page import SettingsPage
+
+
+class _Later(NamedTuple):
+    """What ``MainWindowView.build_pages`` adds after the first paint."""
+
+    first_run: FirstRunBanner
+    import_banner: ImportBanner
+    camera_pane: CameraPane
+    queue_page: QueuePage
+    settings_page: SettingsPage
 
 
 class MainWindowView:
@@ -97,12 +107,8 @@ class MainWindowView:
         # (``build_pages``), so it does not delay the window appearing.
         self._outer = outer
         self._left_column = left_column
-        self._first_run: FirstRunBanner | None = None
-        self._import_banner: ImportBanner | None = None
-        self._camera_pane: CameraPane | None = None
         self._data_dir = data_dir
-        self._queue_page: QueuePage | None = None
-        self._settings_page: SettingsPage | None = None
+        self._later: _Later | None = None
         self.on_pages_built: Callable[[], None] | None = None
         self.tabs.addTab(self.check_page, "")
         self.tabs.addTab(QWidget(self.tabs), "")
@@ -135,57 +141,50 @@ class MainWindowView:
         font.setBold(True)
         self.regime.setFont(font)
 
+    # The parts built by ``build_pages``; asking for one builds them all.
     @property
     def first_run(self) -> FirstRunBanner:
-        self.build_pages()
-        assert self._first_run is not None
-        return self._first_run
+        return self._built().first_run
 
     @property
     def import_banner(self) -> ImportBanner:
-        self.build_pages()
-        assert self._import_banner is not None
-        return self._import_banner
+        return self._built().import_banner
 
     @property
     def camera_pane(self) -> CameraPane:
-        self.build_pages()
-        assert self._camera_pane is not None
-        return self._camera_pane
+        return self._built().camera_pane
 
     @property
     def queue_page(self) -> QueuePage:
-        self.build_pages()
-        assert self._queue_page is not None
-        return self._queue_page
+        return self._built().queue_page
 
     @property
     def settings_page(self) -> SettingsPage:
+        return self._built().settings_page
+
+    def _built(self) -> _Later:
         self.build_pages()
-        assert self._settings_page is not None
-        return self._settings_page
+        assert self._later is not None
+        return self._later
 
     def build_pages(self) -> None:
         """Build what the first screen does not show (once): the banners above the tabs, the
         camera pane under the scan fields, and the real Queue and Settings panes."""
-        if self._queue_page is not None:
+        if self._later is not None:
             return
         from app.ui.banners import CameraPane, FirstRunBanner, ImportBanner
         from app.ui.queue_page import QueuePage
         from app.ui.settings_page import SettingsPage
 
         central = self.tabs.parentWidget()
-        self._first_run = FirstRunBanner(central)
-        self._import_banner = ImportBanner(central)
-        self._outer.insertWidget(0, self._first_run)
-        self._outer.insertWidget(1, self._import_banner)
-        self._camera_pane = CameraPane(self.record.parentWidget())
-        self._left_column.insertWidget(self._left_column.indexOf(self.record), self._camera_pane)
-
-        self._queue_page = QueuePage(self.tabs)
-        self._settings_page = SettingsPage(self._data_dir, self.tabs)
+        later = _Later(FirstRunBanner(central), ImportBanner(central), CameraPane(self.record.parentWidget()),
+                       QueuePage(self.tabs), SettingsPage(self._data_dir, self.tabs))
+        self._later = later
+        self._outer.insertWidget(0, later.first_run)
+        self._outer.insertWidget(1, later.import_banner)
+        self._left_column.insertWidget(self._left_column.indexOf(self.record), later.camera_pane)
         current = self.tabs.currentIndex()
-        for index, page in ((1, self._queue_page), (2, self._settings_page)):
+        for index, page in ((1, later.queue_page), (2, later.settings_page)):
             text, tip = self.tabs.tabText(index), self.tabs.tabToolTip(index)
             placeholder = self.tabs.widget(index)
             self.tabs.removeTab(index)
