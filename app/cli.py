@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.install",
     "app.commands.queue",
     "app.commands.sync",
+    "app.commands.audit",
 )
 
 

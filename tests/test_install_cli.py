@@ -130,3 +130,33 @@ def test_the_8_4_remedy_from_the_command_line(data_dir: Path, capsys: pytest.Cap
     )
     assert main(argv) == 0
     assert [i["srv"] for i in json.loads(capsys.readouterr().out)["intents"]][:3] == ["8.14.1", "8.4", "8.11"]
+
+
+def test_audit_verify_finds_a_changed_or_cut_journal(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``audit verify`` exits 0 on an intact journal and 1, saying where, once an entry was
+    edited or the newest one deleted; ``audit list`` shows the entries, oldest first."""
+    import sqlite3
+
+    assert main(_record(data_dir, GOOD)) == 0
+    assert main(_record(data_dir, STOP, "--override", "approved by the back office")) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "audit", "verify", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"ok": True, "entries": 2, "broken_at": None, "problem": None}
+    assert main(["--data-dir", str(data_dir), "audit", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["entries"]
+    assert [e["action"] for e in listed] == ["install.recorded", "install.recorded"]
+    assert listed[1]["detail"]["override_reason"] == "approved by the back office"
+    assert main(["--data-dir", str(data_dir), "audit", "list", "--subject", listed[0]["subject"], "--json"]) == 0
+    assert [e["id"] for e in json.loads(capsys.readouterr().out)["entries"]] == [listed[0]["id"]]
+
+    with sqlite3.connect(data_dir / "hubcheck.db") as db:
+        db.execute("DELETE FROM audit_journal WHERE id = ?", (listed[1]["id"],))
+    assert main(["--data-dir", str(data_dir), "audit", "verify"]) == 1
+    assert "2 entries were written but 1 remain" in capsys.readouterr().out
+
+    with sqlite3.connect(data_dir / "hubcheck.db") as db:
+        db.execute("UPDATE audit_journal SET subject = 'someone else' WHERE id = ?", (listed[0]["id"],))
+    assert main(["--data-dir", str(data_dir), "audit", "verify", "--json"]) == 1
+    broken = json.loads(capsys.readouterr().out)
+    assert broken["ok"] is False and broken["broken_at"] == listed[0]["id"]
+    assert "changed after it was written" in broken["problem"]
