@@ -60,6 +60,7 @@ class RecordPanel(QWidget):
         v.remedy.setText(self.tr("Also queue the 8.4 remedy (CPL move)"))
         v.remedy.setToolTip(self.tr("8.4 Update Inventory moves the PPMID to its other CPL entry; "
                                     "the back office must approve it before it is sent."))
+        v.remedy.hide()  # offered only with a verdict that calls for it (set_verdict)
         v.override_label.setText(
             self.tr("STOP verdict: to record anyway, type the &override reason (it is kept with the record)")
         )

@@ -51,6 +51,10 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
+    def header_titles(self) -> list[str]:
+        """The column titles as shown (translated)."""
+        return [QCoreApplication.translate(self.CONTEXT, title) for title in self.HEADERS]
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if (
             role == Qt.ItemDataRole.DisplayRole

@@ -24,6 +24,13 @@ if TYPE_CHECKING:  # annotations only: the domain loads after the first paint
     from app.domain.smets import Regime
 
 
+def _visible_width(table: Any) -> int:
+    """The width the columns can use. The horizontal header spans exactly the viewport;
+    asking for ``viewport()`` itself makes PySide6 resolve every QtWidgets class (about 70
+    enums, 8 ms) to type a plain QWidget."""
+    return int(table.horizontalHeader().width())
+
+
 class VerdictPanel(QWidget):
     painted = Signal(int)
 
@@ -103,25 +110,33 @@ class VerdictPanel(QWidget):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._size_reason_columns()
-        if self.cpl_model.rowCount():
-            self._size_cpl_columns()
+        self._size_cpl_columns()  # empty too: the header alone must fit, with no scroll bar at idle
 
     def _size_reason_columns(self) -> None:
         table = self.view.reasons
         if not self.reasons_model.rowCount():
             return  # hidden while empty; sizing rows would cost a layout pass at start-up
         table.resizeColumnToContents(ReasonsModel.COL_SEVERITY)
-        width = table.viewport().width() - table.columnWidth(ReasonsModel.COL_SEVERITY)
+        width = _visible_width(table) - table.columnWidth(ReasonsModel.COL_SEVERITY)
         table.setColumnWidth(ReasonsModel.COL_MESSAGE, max(200, int(width * 0.55)))
         table.resizeRowsToContents()
 
     def _size_cpl_columns(self) -> None:
-        """Fit the short columns to their text; the manufacturer's name takes what is left (elided)."""
+        """Fit the short columns to their text; the manufacturer's name takes what is left (elided).
+
+        Empty (before the first verdict), the header's words are measured directly: asking
+        the view to size to contents would cost a whole layout pass before the first paint.
+        """
         table = self.view.cpl
-        table.resizeColumnsToContents()
+        if self.cpl_model.rowCount():
+            table.resizeColumnsToContents()
+        else:
+            metrics = table.horizontalHeader().fontMetrics()
+            for number, title in enumerate(self.cpl_model.header_titles()):
+                table.setColumnWidth(number, metrics.horizontalAdvance(title) + 24)
         column = CplEntriesModel.COL_MANUFACTURER
         others = sum(table.columnWidth(c) for c in range(self.cpl_model.columnCount()) if c != column)
-        table.setColumnWidth(column, max(110, table.viewport().width() - others))
+        table.setColumnWidth(column, max(110, _visible_width(table) - others))
 
     def _paint_banner(self, level: Level | str | None, message: str | None) -> None:
         look = level_look(level)
