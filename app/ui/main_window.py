@@ -810,11 +810,14 @@ class MainWindow(QMainWindow):
 
             problem = data_folder.check(Path(path))
             if not problem:
-                data_folder.remember(Path(path))
+                try:
+                    data_folder.remember(Path(path))
+                except OSError as exc:  # the pointer lives in the user's config folder
+                    return f"HubCheck cannot keep the choice: {exc.strerror or exc}"
             return problem
 
         self.runner.run(try_and_remember, on_done=lambda problem: self._on_data_dir_tried(path, problem),
-                        on_error=self._on_background_error)
+                        on_error=lambda exc: self._on_data_dir_tried(path, str(exc) or type(exc).__name__))
 
     def _on_data_dir_tried(self, path: str, problem: str) -> None:
         if problem:
