@@ -13,6 +13,8 @@ import logging
 import sys
 from pathlib import Path
 
+GC_RESUME_AFTER_MS = 10_000
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hubcheck-gui", description="HubCheck: PPMID and Communications Hub pairing")
@@ -53,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     # The log file opens once the window is on screen (its handler and imports would add
     # about 4% to start-up); what is logged before then is kept and written to it first.
     window.firstPainted.connect(lambda: QTimer.singleShot(0, lambda: _after_first_paint(ctx.data_dir, early)))
+    # A window started minimised may not paint for a long while: collection resumes anyway.
+    QTimer.singleShot(GC_RESUME_AFTER_MS, _resume_collection)
     if args.smoke:
         def _painted() -> None:
             print("first-paint", flush=True)
@@ -89,11 +93,17 @@ class _EarlyRecords(logging.Handler):
 
 
 def _after_first_paint(data_dir: Path, early: _EarlyRecords) -> None:
-    # What start-up made lives as long as the window: frozen, later collections skip it,
-    # which keeps their pauses short while the installer scans.
-    gc.freeze()
-    gc.enable()
+    _resume_collection()
     _configure_logging(data_dir, early)
+
+
+def _resume_collection() -> None:
+    """Turn garbage collection back on (once). What start-up made lives as long as the
+    window: frozen, later collections skip it, which keeps their pauses short while the
+    installer scans."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _configure_logging(data_dir: Path, early: _EarlyRecords) -> None:
