@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     # The Qt-free modules load before PySide6: once it is imported, every later module
     # import goes through shiboken's import hook (which reads the module's source).
     _preload_qt_free()
+    # A bug in a slot or a worker is logged with its traceback and shown as one calm line;
+    # a windowed build has no console, so Qt's default (print it) would lose it.
+    from app.ui import unexpected
+
+    hook = unexpected.InstallerExceptHook()
+    unexpected.install(hook)
     from app.services.context import AppContext
     from app.ui import ensure_app
 
@@ -52,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("app").addHandler(early)
     logging.getLogger("app").setLevel(logging.INFO)
     window = MainWindow(ctx)
+    hook.set_notify(window.unexpectedError.emit)
     # The log file opens once the window is on screen (its handler and imports would add
     # about 4% to start-up); what is logged before then is kept and written to it first.
     window.firstPainted.connect(lambda: QTimer.singleShot(0, lambda: _after_first_paint(ctx.data_dir, early)))
@@ -67,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         window.load_sample_data()
     window.show()
     code = app.exec()
+    hook.set_notify(None)
     window.shutdown(5_000)
     ctx.close()
     return int(code)

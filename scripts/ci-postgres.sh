@@ -18,18 +18,28 @@ DATABASE="hubcheck_test"
 log() { echo "ci-postgres: $*" >&2; }
 fail() { log "$*"; exit 1; }
 
+# The postgres user may not enter the caller's folder (a project under /root): each
+# command runs from / so PostgreSQL's tools do not complain about the working directory.
 as_postgres() {
     if [ "$(id -un)" = "postgres" ]; then
-        "$@"
+        (cd / && "$@")
     elif command -v runuser >/dev/null 2>&1; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
-        su postgres -s /bin/sh -c "$(printf '%q ' "$@")"
+        (cd / && su postgres -s /bin/sh -c "$(printf '%q ' "$@")")
     fi
 }
 
+# The newest installed server's bin folder, or nothing (exit 0 either way: under
+# `set -euo pipefail` a glob that matches nothing must not end the script before the
+# branch that installs PostgreSQL).
 find_bin() {
-    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+    local dir found=""
+    for dir in /usr/lib/postgresql/*/bin; do
+        [ -x "$dir/pg_ctl" ] && found="$found$dir"$'\n'
+    done
+    [ -n "$found" ] || return 0
+    printf '%s' "$found" | sort -V | tail -n 1
 }
 
 BIN="$(find_bin)"

@@ -22,6 +22,7 @@ from tests.test_backoffice_support import FakeClock, TestClient, issue_token, ma
 EXAMPLES_PER_OPERATION = 12
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_no_server_errors(store: Store, clock: FakeClock, mode: GenerationMode) -> None:
     headers = {"Authorization": f"Bearer {issue_token(store, 'fuzz-admin', admin=True)}"}

@@ -19,11 +19,13 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app.backoffice.db import Store, normalise_url, open_store
 from app.backoffice.dccsim import DccSimulator
 from app.backoffice.tokens import create_token
 from app.backoffice.web.app import create_app
+from tests.availability import unavailable
 
 with warnings.catch_warnings():
     # Starlette nudges towards a newer HTTP client package; httpx is what the project ships.
@@ -36,7 +38,7 @@ with warnings.catch_warnings():
 __all__ = ["admin", "alice", "bob", "client", "clock", "db_url", "simulator", "store"]
 
 PG_ENV = "HUBCHECK_TEST_PG_URL"
-PG_SKIP = f'PostgreSQL back-office tests need {PG_ENV}; run: eval "$(bash scripts/ci-postgres.sh)"'
+PG_HOW = 'start one with: eval "$(bash scripts/ci-postgres.sh)"'
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
@@ -71,12 +73,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     base = os.environ.get(PG_ENV)
     if not base:
-        pytest.skip(PG_SKIP)
+        unavailable(f"PostgreSQL is not configured ({PG_ENV} is not set)", PG_HOW)
     schema = f"bo_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        except OperationalError as exc:
+            where = make_url(normalise_url(base))
+            first_line = str(exc.orig or exc).strip().splitlines()[0]
+            unavailable(f"PostgreSQL at {where.host}:{where.port} cannot be reached: {first_line}", PG_HOW)
         yield pg_url_with_schema(base, schema)
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -12,6 +12,7 @@ from app.domain.devices import DeviceType, RecordSource, merge_records
 from app.domain.errors import DomainInputError
 from app.domain.inventory import InventoryError, looks_like_inventory, parse_inventory_response
 from app.domain.smets import Generation
+from tests.availability import unavailable
 from tests.helpers_domain import inventory_xml, job_pack, jp_device
 
 S1 = Generation.SMETS1
@@ -36,7 +37,7 @@ def s1_hub(**extra: str) -> dict[str, str]:
 def test_shared_dcc_boxed_response(shared_dir: Path) -> None:
     path = shared_dir / "duis" / "responses" / "read-inventory-response-5.4.xml"
     if not path.is_file():
-        pytest.skip(f"the shared DUIS inventory response is absent ({path})")
+        unavailable(f"the shared DUIS inventory response is absent ({path})")
     records, problems = parse_inventory_response(path.read_bytes())
     assert problems == []
     by_id = {str(r.device_id): r for r in records}

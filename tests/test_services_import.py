@@ -16,6 +16,7 @@ from app.services.context import AppContext
 from app.services.cpl_import import CplFileError, import_cpl
 from app.services.jobs_import import JobsFileError, import_jobs_file
 from app.store import cpl_repo, device_repo
+from tests.availability import unavailable
 from tests.helpers_domain import CPL_HEADER, cpl_row, inventory_xml, job_pack, jp_device, write_csv
 
 
@@ -187,7 +188,7 @@ def test_reimport_replaces_atomically_and_records_name_date_and_count(ctx: AppCo
 
 
 def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -265,7 +266,7 @@ def test_inventory_import_reports_problems_and_stores_the_rest(ctx: AppContext, 
 def test_shared_inventory_response_imports(ctx: AppContext, shared_dir: Path) -> None:
     path = shared_dir / "duis" / "responses" / "read-inventory-response-5.4.xml"
     if not path.is_file():
-        pytest.skip(f"the shared DUIS inventory response is absent ({path})")
+        unavailable(f"the shared DUIS inventory response is absent ({path})")
     report = import_jobs_file(ctx, path)
     assert (report.kind, report.devices, report.problems) == ("inventory", 3, [])
 

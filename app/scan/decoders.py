@@ -49,7 +49,7 @@ class ZxingDecoder:
     """zxing-cpp restricted to QR, Code 128 and DataMatrix."""
 
     name = "zxing"
-    formats = ("QRCode", "Code128", "DataMatrix")
+    formats: tuple[str, ...] = ("QRCode", "Code128", "DataMatrix")
 
     def __init__(self) -> None:
         import zxingcpp
@@ -84,7 +84,8 @@ class ZxingDecoder:
         """One library call. A tuple of formats, not ``|``: zxing-cpp 3.1 deprecates the operator."""
         results = self._zx.read_barcodes(
             grey,
-            formats=tuple(self._kinds[f] for f in formats),
+            # The stubs name only BarcodeFormats; the library takes a tuple of formats too.
+            formats=tuple(self._kinds[f] for f in formats),  # type: ignore[arg-type]
             try_rotate=rotate,
             try_invert=invert,
             try_downscale=True,  # switching it off loses every harsh-frame case (PLATFORM.md §5.3)
@@ -102,7 +103,7 @@ class ZbarDecoder:
     """
 
     name = "zbar"
-    formats = ("QRCode", "Code128")
+    formats: tuple[str, ...] = ("QRCode", "Code128")
 
     def __init__(self) -> None:
         try:
@@ -149,7 +150,7 @@ def _text(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-_FACTORIES: dict[str, Callable[[], Any]] = {"zxing": ZxingDecoder, "zbar": ZbarDecoder}
+_FACTORIES: dict[str, Callable[[], Decoder]] = {"zxing": ZxingDecoder, "zbar": ZbarDecoder}
 
 
 def load_decoder(name: str = DEFAULT_DECODER) -> Decoder:

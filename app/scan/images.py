@@ -108,8 +108,8 @@ def decode_pictures(
             codes += decode_image_file(path, decoder)
         except ImageReadError as exc:
             problems.append(str(exc))
-    seen: set[DecodedCode] = set()
-    return [c for c in codes if not (c in seen or seen.add(c))], problems
+    # Several decoders or passes may read the same label: keep the first of each, in order.
+    return list(dict.fromkeys(codes)), problems
 
 
 def decode_clipboard(clipboard: Any = None, decoder: Decoder | None = None) -> list[DecodedCode]:

@@ -185,11 +185,11 @@ def _validate_rows(
     for seen, (line, row) in enumerate(rows, start=1):
         if progress is not None and seen % 10_000 == 0:
             progress(seen)
-        result = read_row(row if row.__class__ is list else list(row), line)  # type: ignore[arg-type]
+        result = read_row(row if row.__class__ is list else list(row), line)
         if result is None:
             continue
         if result.__class__ is tuple:
-            keep(result)  # type: ignore[arg-type]
+            keep(result)
         else:
             refuse(result)  # type: ignore[arg-type]
     return accepted

@@ -221,7 +221,7 @@ def render_for_queue(
                 command_variant=int(intent.command_variant),
                 target=intent.target.value,
                 critical=intent.is_critical,
-                payload=intent.to_payload(),  # type: ignore[arg-type]
+                payload=intent.to_payload(),
                 duis_xml=xml.decode("utf-8"),
             )
         )

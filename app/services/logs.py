@@ -38,6 +38,9 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
+        if record.exc_info and not record.exc_text:
+            # A traceback quotes exception messages, which may quote a label's install code.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from app.domain.cpl_format import VALUE_COLUMNS, RowValues, entry_from_values
 from app.domain.devices import CplEntry
@@ -61,7 +61,7 @@ def replace_all(
     count = len(rows)
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_cpl_model ON cpl_entries (manufacturer_id, model_id)")
     conn.execute(
-        CplImportRow.__table__.insert().values(
+        insert(CplImportRow).values(
             file_name=file_name,
             file_date=file_date,
             imported_at=imported_at,

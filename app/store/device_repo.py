@@ -157,7 +157,8 @@ def search_jobs(conn: Connection, text: str = "", limit: int = 200) -> list[JobS
         for job_ref, device_id in conn.execute(
             select(DeviceRow.job_ref, DeviceRow.device_id).where(DeviceRow.job_ref.in_(refs)).order_by(DeviceRow.id)
         ):
-            devices[job_ref].append(device_id)
+            if job_ref is not None:
+                devices[job_ref].append(device_id)
     return [
         JobSummary(
             job_ref=j.job_ref,

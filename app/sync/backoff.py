@@ -30,7 +30,7 @@ def backoff_delay(
     """
     step = min(cap, base * (2 ** max(0, min(attempts, 32) - 1)))
     chooser = rng or random
-    delay = step / 2 + chooser.uniform(0, step / 2)
+    delay: float = step / 2 + chooser.uniform(0, step / 2)
     if retry_after is not None and retry_after > delay:
         delay = min(retry_after, cap)
     return delay

@@ -78,7 +78,7 @@ class SyncReport:
         return self.status == "ok"
 
     def to_json(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        data = {name: getattr(self, name) for name in self.__slots__}
         data["errors"] = list(self.errors)
         return data
 

@@ -41,7 +41,7 @@ class HubCheckDriver:
         return found
 
     def text(self, name: str) -> str:
-        return self.widget(name).text()
+        return str(self.widget(name).text())
 
     def wait_idle(self) -> None:
         """Until no background task is pending."""
@@ -134,7 +134,7 @@ class HubCheckDriver:
 
     def reason_texts(self) -> list[tuple[str, str, str]]:
         model = self.window.view.verdict.reasons_model
-        return [tuple(model.index(r, c).data() for c in range(3)) for r in range(model.rowCount())]  # type: ignore[misc]
+        return [tuple(model.index(r, c).data() for c in range(3)) for r in range(model.rowCount())]
 
     # ------------------------------------------------------------------ recording
     def type_into(self, edit: QLineEdit, text: str) -> None:
@@ -151,7 +151,7 @@ class HubCheckDriver:
 
     @property
     def record_enabled(self) -> bool:
-        return self.widget("recordInstallButton", QPushButton).isEnabled()
+        return bool(self.widget("recordInstallButton", QPushButton).isEnabled())
 
     def record(self) -> Any:
         """Press Record install and wait for the outcome (AssertionError with the message if refused)."""

@@ -11,21 +11,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
     from app.ui.main_window import MainWindow
 
 APP_NAME = "HubCheck"
 
 
-def ensure_app(argv: list[str] | None = None):  # noqa: ANN201 - QApplication, imported lazily
+def ensure_app(argv: list[str] | None = None) -> QApplication:
     """The process's QApplication, created once (tests' qapp fixture may have made it already)."""
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(argv if argv is not None else sys.argv[:1])
-        app.setApplicationName(APP_NAME)
-        app.setApplicationDisplayName(APP_NAME)
-        app.setOrganizationName(APP_NAME)
+    existing = QApplication.instance()
+    if existing is not None:
+        assert isinstance(existing, QApplication), "HubCheck's window needs a QApplication, not a core one"
+        return existing
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
     return app
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHeaderView, QWidget
 
@@ -115,7 +115,7 @@ class JobPicker(QWidget):
         )
         self.jobChosen.emit(job)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: ANN001 - Qt signature
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
             watched is self.view.search
             and isinstance(event, QKeyEvent)

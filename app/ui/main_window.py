@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # event types only annotate overrides; PySide6 builds each on
     from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 
     from app.domain.labels import LabelData
-    from app.ui import backend, queue_backend
+    from app.ui import backend, queue_backend, unexpected
 else:
 
     class _Deferred:
@@ -46,6 +46,7 @@ else:
 
     backend = _Deferred("app.ui.backend")
     queue_backend = _Deferred("app.ui.queue_backend")
+    unexpected = _Deferred("app.ui.unexpected")
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
     settingsSaved = Signal(dict)
     syncFinished = Signal(str)
     dataDirRemembered = Signal(str)
+    #: Emitted from any thread by the process's exception hook; shown on the status bar.
+    unexpectedError = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +118,7 @@ class MainWindow(QMainWindow):
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(AUTO_SYNC_MS)
         self._sync_timer.timeout.connect(lambda: self.sync_now(quiet=True))
+        self.unexpectedError.connect(self._show_unexpected_error)
         if self._settings_problem:
             log.warning("settings: %s", self._settings_problem)
             self._show_banner_message(self._settings_problem)
@@ -250,7 +254,10 @@ class MainWindow(QMainWindow):
             self._sync_timer.start()
 
     def _on_cache_error(self, exc: BaseException) -> None:
-        log.error("the cache could not be opened: %s", exc)
+        if unexpected.is_expected(exc):
+            log.error("the cache could not be opened: %s", exc)
+        else:
+            unexpected.report(exc)
         self.view.cpl_status.setText(self.tr("CPL: the cache could not be opened (%1)").replace("%1", str(exc)))
         self._show_banner_message(self.tr("The data folder %1 could not be opened: %2")
                                   .replace("%1", str(self.ctx.data_dir)).replace("%2", str(exc)))
@@ -394,7 +401,10 @@ class MainWindow(QMainWindow):
         self.verdictShown.emit(result)
 
     def _on_check_error(self, exc: BaseException) -> None:
-        log.error("pairing check failed: %s", exc)
+        if unexpected.is_expected(exc):
+            log.error("pairing check failed: %s", exc)
+        else:
+            unexpected.report(exc)
         self.view.verdict.show_idle(self.tr("The check could not run: %1").replace("%1", str(exc)))
 
     def _show_hub_generation(self, visible: bool) -> None:
@@ -439,7 +449,7 @@ class MainWindow(QMainWindow):
         from app.services.installs import VisitRequest
 
         no_wan = None
-        if not choices.wan:
+        if not choices.wan and choices.premise is not None:
             no_wan = NoWanSurvey(choices.premise, choices.metal, choices.connectivity, choices.shared)
         remedy = backend.remedy_for(self.ctx, result) if choices.remedy_chosen else None
         request = VisitRequest(
@@ -480,8 +490,9 @@ class MainWindow(QMainWindow):
         if isinstance(exc, DomainInputError):
             text = self.tr("Not recorded: %1").replace("%1", str(exc))
         else:
-            log.error("recording failed: %s\n%s", exc, getattr(exc, "hubcheck_traceback", ""))
             text = self.tr("Not recorded because of an unexpected error: %1").replace("%1", str(exc))
+            if not unexpected.is_expected(exc):
+                unexpected.report(exc)
         self.view.record.show_result("✖ " + text)
         self.visitFailed.emit(text)
 
@@ -647,7 +658,10 @@ class MainWindow(QMainWindow):
         from app.domain.errors import DomainInputError
 
         if not isinstance(exc, DomainInputError):
-            log.error("import failed: %s\n%s", exc, getattr(exc, "hubcheck_traceback", ""))
+            if unexpected.is_expected(exc):
+                log.error("import failed: %s", exc)
+            else:
+                unexpected.report(exc)
         self.view.import_banner.show_message("✖ " + self.tr("Nothing imported: %1").replace("%1", str(exc)))
         if self._cache is not None:
             self._show_cache(self._cache)
@@ -845,8 +859,16 @@ class MainWindow(QMainWindow):
     def _on_busy(self, pending: int) -> None:
         self.view.busy.setText(self.tr("Working…") if pending else "")
 
+    def _show_unexpected_error(self, line: str) -> None:
+        """The exception hook's calm line, in the message banner above the tabs (the status
+        bar's facts stay in view)."""
+        self._show_banner_message("⚠ " + line)
+
     def _on_background_error(self, exc: BaseException) -> None:
-        log.error("background task failed: %s\n%s", exc, getattr(exc, "hubcheck_traceback", ""))
+        if unexpected.is_expected(exc):
+            log.error("background task failed: %s", exc)
+        else:
+            unexpected.report(exc)
         self._show_banner_message(self.tr("Something went wrong: %1").replace("%1", str(exc)))
 
     def shutdown(self, msecs: int = 30_000) -> None:

@@ -121,6 +121,7 @@ class MainWindowView:
         bar.setObjectName("statusBar")
         bar.setSizeGripEnabled(False)
         window.setStatusBar(bar)
+        self.status_bar = bar
         self.cpl_status = QLabel(bar)
         self.cpl_status.setObjectName("cplStatusLabel")
         self.regime = QLabel(bar)
@@ -176,8 +177,9 @@ class MainWindowView:
         from app.ui.queue_page import QueuePage
         from app.ui.settings_page import SettingsPage
 
-        central = self.tabs.parentWidget()
-        later = _Later(FirstRunBanner(central), ImportBanner(central), CameraPane(self.record.parentWidget()),
+        central, left = self.tabs.parentWidget(), self.record.parentWidget()
+        assert central is not None and left is not None, "the tabs and the record panel are laid out"
+        later = _Later(FirstRunBanner(central), ImportBanner(central), CameraPane(left),
                        QueuePage(self.tabs), SettingsPage(self._data_dir, self.tabs))
         self._later = later
         self._outer.insertWidget(0, later.first_run)
@@ -190,7 +192,8 @@ class MainWindowView:
             self.tabs.removeTab(index)
             self.tabs.insertTab(index, page, text)
             self.tabs.setTabToolTip(index, tip)
-            placeholder.deleteLater()
+            if placeholder is not None:
+                placeholder.deleteLater()
         self.tabs.setCurrentIndex(current)
         if self.on_pages_built is not None:
             self.on_pages_built()

@@ -6,11 +6,16 @@ or import); "Sync now" asks the window to run one sync round on a worker.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHeaderView, QWidget
 
 from app.ui.models import QueueModel
 from app.ui.queue_page_view import QueuePageView
+
+if TYPE_CHECKING:  # the queue backend loads with the database, after the first paint
+    from app.ui.queue_backend import QueueSnapshot
 
 
 class QueuePage(QWidget):
@@ -31,7 +36,7 @@ class QueuePage(QWidget):
         self.view.sync.clicked.connect(self.syncRequested)
         self.show_snapshot(None)
 
-    def show_snapshot(self, snapshot) -> None:  # noqa: ANN001 - QueueSnapshot | None
+    def show_snapshot(self, snapshot: QueueSnapshot | None) -> None:
         if snapshot is None:
             self.view.summary.setText(self.tr("Opening the queue…"))
             return

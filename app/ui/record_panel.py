@@ -7,7 +7,7 @@ the result, or what to fix, appears in the line under the buttons.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
@@ -118,7 +118,7 @@ class RecordPanel(QWidget):
         self._has_job = False
         self._update()
 
-    def set_verdict(self, level: str | None, remedies: tuple = ()) -> None:
+    def set_verdict(self, level: str | None, remedies: tuple[Any, ...] = ()) -> None:
         """``level`` None means no verdict yet; ``remedies`` are the verdict's ``Remedy`` objects."""
         from app.domain.reasons import RemedyAction
 

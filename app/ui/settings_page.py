@@ -52,7 +52,9 @@ class SettingsPage(QWidget):
         v.regime.addItem(self.tr("MP202 (enduring solution)"), "mp202")
         v.decoder.addItem(self.tr("zxing-cpp (recommended)"), "zxing")
         v.decoder.addItem(self.tr("zbar"), "zbar")
-        v.camera.lineEdit().setPlaceholderText(self.tr("Default camera"))
+        camera_edit = v.camera.lineEdit()
+        if camera_edit is not None:  # the camera box is editable, so it has one
+            camera_edit.setPlaceholderText(self.tr("Default camera"))
         v.originator.setPlaceholderText("90-B3-D5-1F-30-01-00-00")
         v.url.setPlaceholderText("https://backoffice.example/")
         v.show_token.setText(self.tr("Show"))

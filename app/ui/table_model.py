@@ -27,7 +27,8 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 class RowTableModel(QAbstractTableModel, Generic[Row]):
     """A read-only table of immutable row objects (plain dataclasses, never ORM objects)."""
 
-    HEADERS: ClassVar[tuple[str, ...]] = ()
+    #: Column titles as marked with QT_TRANSLATE_NOOP (typed as object by the stubs; each is a str).
+    HEADERS: ClassVar[tuple[object, ...]] = ()
     CONTEXT: ClassVar[str] = "RowTableModel"
 
     def __init__(self, parent: Any = None) -> None:
@@ -53,7 +54,7 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
 
     def header_titles(self) -> list[str]:
         """The column titles as shown (translated)."""
-        return [QCoreApplication.translate(self.CONTEXT, title) for title in self.HEADERS]
+        return [QCoreApplication.translate(self.CONTEXT, str(title)) for title in self.HEADERS]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if (
@@ -61,7 +62,7 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
             and orientation == Qt.Orientation.Horizontal
             and 0 <= section < len(self.HEADERS)
         ):
-            return QCoreApplication.translate(self.CONTEXT, self.HEADERS[section])
+            return QCoreApplication.translate(self.CONTEXT, str(self.HEADERS[section]))
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

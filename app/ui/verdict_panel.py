@@ -66,7 +66,7 @@ class VerdictPanel(QWidget):
         if self._level is None:
             self._show_regime()
 
-    def _show_reasons(self, rows: list) -> None:
+    def _show_reasons(self, rows: list[Any]) -> None:
         self.reasons_model.set_rows(rows)
         has_rows = bool(rows)
         self.view.reasons.setVisible(has_rows)
