@@ -36,6 +36,9 @@ from app.domain.duis.request_id import RequestId
 from app.domain.errors import DomainInputError
 from app.domain.ids import DeviceId, DeviceIdError, parse_device_id
 from app.domain.labels import LabelData, LabelError, parse_label
+from app.domain.misscan import HEADLINES as MIS_SCAN_HEADLINES
+from app.domain.misscan import MisScan
+from app.domain.misscan import classify as classify_mis_scan
 from app.domain.reasons import Level
 from app.domain.smets import Generation
 from app.services.context import AppContext
@@ -52,11 +55,45 @@ class VisitError(DomainInputError):
 
 
 class VisitBlocked(VisitError):
-    """The pairing verdict is ``block`` and no override reason was given."""
+    """The pairing verdict is ``block`` and no override reason was given (or the STOP is a
+    mis-scan, which no reason can override)."""
 
     def __init__(self, message: str, pairing: PairingResult) -> None:
         super().__init__(message)
         self.pairing = pairing
+
+
+class VerdictChanged(VisitError):
+    """The verdict the installer saw is no longer the one the data gives (a CPL import, a
+    regime change or a job pack came in between): nothing is recorded, and the new verdict
+    travels with the error so the window can show it."""
+
+    def __init__(self, pairing: PairingResult) -> None:
+        super().__init__(
+            "the verdict changed since it was shown (new data or another regime); "
+            "read the new verdict, then record again"
+        )
+        self.pairing = pairing
+
+
+def verdict_fingerprint(verdict: Any) -> tuple[object, ...]:
+    """What makes two verdicts the same for recording: level, regime, the generations and
+    the reason codes (the wording may change between versions; these may not)."""
+    return (
+        verdict.level.value,
+        verdict.regime.value,
+        verdict.resulting_smets,
+        verdict.hub_smets,
+        verdict.prenotified_smets,
+        tuple(sorted(code.value for code in verdict.codes)),
+    )
+
+
+def mis_scan_of(pairing: PairingResult) -> MisScan | None:
+    """The pairing's mis-scan (a STOP no override reason can record), or None."""
+    ppmid_type = pairing.ppmid_record.device_type if pairing.ppmid_record else None
+    hub_type = pairing.hub_record.device_type if pairing.hub_record else None
+    return classify_mis_scan(pairing.verdict.codes, ppmid_type, hub_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +120,9 @@ class VisitRequest:
     hub_smets: Generation | None = None
     report_hub_install: bool = True
     started_at: datetime | None = None
+    #: ``verdict_fingerprint`` of the verdict the installer saw; recording refuses with
+    #: ``VerdictChanged`` when the data now gives another one (None: a script, no screen).
+    seen_verdict: tuple[object, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +285,11 @@ def record_visit(ctx: AppContext, request: VisitRequest) -> VisitOutcome:
 
     pairing = check_labels(ctx, ppmid, hub, hub_smets=request.hub_smets)
     verdict = pairing.verdict
+    if request.seen_verdict is not None and verdict_fingerprint(verdict) != request.seen_verdict:
+        raise VerdictChanged(pairing)
+    mis_scan = mis_scan_of(pairing) if verdict.level is Level.BLOCK else None
+    if mis_scan is not None:
+        raise VisitBlocked(f"{MIS_SCAN_HEADLINES[mis_scan]} A mis-scan cannot be overridden.", pairing)
     if verdict.level is Level.BLOCK and override is None:
         codes = ", ".join(r.code.value for r in verdict.reasons if r.severity.value == "block")
         raise VisitBlocked(
