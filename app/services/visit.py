@@ -23,17 +23,19 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from app.domain.duis import CHFLocation, CplMoveRemedy, NoWanSurvey, PremiseType
-from app.domain.labels import LabelData
-from app.domain.misscan import MisScan
-from app.domain.reasons import Level
 from app.domain.smets import Generation
-from app.services.installs import VisitError, VisitRequest
 
 if TYPE_CHECKING:
+    # The window builds a session before its first paint; the DUIS, label and recording
+    # modules it works with load on the cache worker after the paint (see app/__main__.py),
+    # so they are imported where they are used, not here.
     from app.domain.devices import DeviceType
+    from app.domain.duis import CHFLocation, CplMoveRemedy, PremiseType
+    from app.domain.labels import LabelData
+    from app.domain.misscan import MisScan
+    from app.domain.reasons import Level
     from app.services.context import AppContext
-    from app.services.installs import VisitOutcome
+    from app.services.installs import VisitOutcome, VisitRequest
     from app.services.pairing import PairingResult
 
 
@@ -81,9 +83,13 @@ class JudgedVisit:
         return self.pairing.verdict.level
 
     @property
+    def blocked(self) -> bool:
+        return self.level.value == "block"
+
+    @property
     def overridable(self) -> bool:
         """A STOP an installer may record with a reason: not a mis-scan, not another job's devices."""
-        return self.level is Level.BLOCK and self.mis_scan is None and self.other_job is None
+        return self.blocked and self.mis_scan is None and self.other_job is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,12 +227,15 @@ class VisitSession:
             return f"these devices belong to job {judged.other_job}, not {self.job.job_ref}"
         if judged.mis_scan is not None:
             return "a mis-scan cannot be overridden: scan the labels again"
-        if judged.level is Level.BLOCK and len(override_reason.strip()) < MIN_OVERRIDE_REASON:
+        if judged.blocked and len(override_reason.strip()) < MIN_OVERRIDE_REASON:
             return f"a STOP needs an override reason of at least {MIN_OVERRIDE_REASON} characters"
         return None
 
     def record_order(self, choices: RecordChoices) -> RecordOrder:
         """The worker's order to record this visit with the verdict on screen."""
+        from app.domain.duis import NoWanSurvey
+        from app.services.installs import VisitError, VisitRequest, verdict_fingerprint
+
         problem = self.why_not_record(choices.override_reason)
         if problem is not None:
             raise VisitError(problem)
@@ -234,7 +243,6 @@ class VisitSession:
         no_wan = None
         if not choices.wan and choices.premise is not None:
             no_wan = NoWanSurvey(choices.premise, choices.metal, choices.connectivity, choices.shared)
-        from app.services.installs import verdict_fingerprint
 
         request = VisitRequest(
             job_ref=self.job.job_ref,
@@ -246,7 +254,7 @@ class VisitSession:
             wan=choices.wan,
             no_wan=no_wan,
             aerial=choices.aerial,
-            override_reason=(choices.override_reason.strip() or None) if self.judged.level is Level.BLOCK else None,
+            override_reason=(choices.override_reason.strip() or None) if self.judged.blocked else None,
             hub_smets=self.hub_generation,
             seen_verdict=verdict_fingerprint(self.judged.pairing.verdict),
         )
@@ -254,6 +262,8 @@ class VisitSession:
         return RecordOrder(self.revision, request, self.judged, choices.remedy_chosen)
 
     def abort_order(self, reason: str, meter: str | None = None) -> AbortOrder:
+        from app.services.installs import VisitError
+
         if self.job is None:
             raise VisitError("choose the job first")
         if not reason.strip():
@@ -274,7 +284,7 @@ class VisitSession:
 
 
 #: The shortest override reason accepted for a STOP (a reason, not a keystroke).
-MIN_OVERRIDE_REASON = 10
+MIN_OVERRIDE_REASON = 5
 
 
 # ---------------------------------------------------------------------- worker side
@@ -291,7 +301,7 @@ def run_check(ctx: AppContext, order: CheckOrder) -> JudgedVisit:
 def judge(ctx: AppContext, revision: int, pairing: PairingResult, job: VisitJob | None) -> JudgedVisit:
     from app.services.installs import mis_scan_of
 
-    mis_scan = mis_scan_of(pairing) if pairing.verdict.level is Level.BLOCK else None
+    mis_scan = mis_scan_of(pairing) if pairing.verdict.level.value == "block" else None
     return JudgedVisit(revision, pairing, mis_scan, _other_job(ctx, pairing, job))
 
 
@@ -337,6 +347,7 @@ def run_abort(ctx: AppContext, order: AbortOrder) -> VisitOutcome:
 
 def _remedy_for(ctx: AppContext, pairing: PairingResult) -> CplMoveRemedy | None:
     """The 8.4 remedy's target: the PPMID model's CPL entry for the hub's generation."""
+    from app.domain.duis import CplMoveRemedy
     from app.services.jobs import model_entry_for
 
     record, hub_generation = pairing.ppmid_record, pairing.verdict.hub_smets

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from app.domain.smets import Generation, Regime, parse_regime
 from app.services.context import AppContext
+from app.services.visit import VisitJob, VisitSession
 from app.ui.main_window_view import MainWindowView
 from app.ui.models import JobRow
 from app.ui.record_panel import VisitChoices
@@ -88,7 +89,8 @@ class MainWindow(QMainWindow):
         self._cache: backend.CacheState | None = None
         self._job: JobRow | None = None
         self._job_detail: backend.JobDetail | None = None
-        self._check_seq = 0
+        #: The visit on screen (Qt-free): it judges, guards and records; the window shows it.
+        self.visit = VisitSession()
         self._result: Any = None
         self._importing = False
         self._wedge: Any = None
@@ -117,7 +119,8 @@ class MainWindow(QMainWindow):
         self.view.verdict.show_idle(self.tr("Scan the PPMID and the Communications Hub."))
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(AUTO_SYNC_MS)
-        self._sync_timer.timeout.connect(lambda: self.sync_now(quiet=True))
+        self._sync_timer.timeout.connect(self.sync_due)
+        self._syncs_in_flight = 0
         self.unexpectedError.connect(self._show_unexpected_error)
         if self._settings_problem:
             log.warning("settings: %s", self._settings_problem)
@@ -130,8 +133,9 @@ class MainWindow(QMainWindow):
         v.hub.set_caption(self.tr("Communications &Hub  (F3)"))
         v.hub_generation_label.setText(self.tr("Hub &generation"))
         v.hub_generation.addItem(self.tr("From the job pack / CPL"), None)
-        v.hub_generation.addItem(self.tr("SMETS1 (as on the hub's label)"), Generation.SMETS1)
-        v.hub_generation.addItem(self.tr("SMETS2+ (as on the hub's label)"), Generation.SMETS2_PLUS)
+        # Plain strings: Qt hands a str-based enum back as a bare str (the MP202 crash).
+        v.hub_generation.addItem(self.tr("SMETS1 (as on the hub's label)"), Generation.SMETS1.value)
+        v.hub_generation.addItem(self.tr("SMETS2+ (as on the hub's label)"), Generation.SMETS2_PLUS.value)
         v.hub_generation.setAccessibleName(self.tr("Hub generation"))
         v.tabs.setTabText(TAB_CHECK, self.tr("Check"))
         v.tabs.setTabText(TAB_QUEUE, self.tr("Queue"))
@@ -197,9 +201,10 @@ class MainWindow(QMainWindow):
             box.rejected.connect(self._on_rejected)
             box.cleared.connect(self._on_scan_cleared)
             box.cameraRequested.connect(lambda b=box: self.open_camera(b))
-        v.hub_generation.currentIndexChanged.connect(lambda _i: self._request_check())
+        v.hub_generation.currentIndexChanged.connect(self._on_hub_generation)
         v.record.recordRequested.connect(self._record)
         v.record.abortRequested.connect(self._abort)
+        v.switch_job.clicked.connect(self._switch_to_other_job)
         v.on_pages_built = self._connect_pages
         v.tabs.currentChanged.connect(self._on_tab)
         self.runner.busyChanged.connect(self._on_busy)
@@ -301,6 +306,9 @@ class MainWindow(QMainWindow):
     def _on_job_chosen(self, job: JobRow) -> None:
         self._job = job
         self._job_detail = None
+        self.visit.choose_job(VisitJob(job.job_ref, tuple(job.device_ids)))
+        if self.visit.ppmid is not None and self.visit.hub is not None:
+            self._request_check()  # the same labels, judged for this job
         self.view.record.clear_job()
         self.view.record.show_result(None)
         self.runner.run(lambda: backend.job_detail(self.ctx, job), on_done=self._on_job_detail,
@@ -323,6 +331,7 @@ class MainWindow(QMainWindow):
     def _on_scanned(self, label: LabelData) -> None:
         self.sound.play("accepted")
         box = self.sender()
+        self.visit.set_label("ppmid" if box is self.view.ppmid else "hub", label)
         if box is self.view.ppmid:
             if self._job is None:
                 # A scanner-only installer: the PPMID's own job is found from its device ID.
@@ -333,13 +342,19 @@ class MainWindow(QMainWindow):
 
     def _on_rejected(self, message: str) -> None:
         self.sound.play("rejected")
+        self.visit.set_label("ppmid" if self.sender() is self.view.ppmid else "hub", None)
         self._invalidate_verdict(self.tr("A label was not accepted: scan it again."))
 
     def _on_scan_cleared(self) -> None:
+        self.visit.set_label("ppmid" if self.sender() is self.view.ppmid else "hub", None)
         self._invalidate_verdict(None)
 
+    def _on_hub_generation(self, _index: int) -> None:
+        self.visit.set_hub_generation(self.view.hub_generation.currentData() or None)
+        self._request_check()
+
     def _invalidate_verdict(self, message: str | None) -> None:
-        self._check_seq += 1
+        self.visit.invalidate()
         self._result = None
         self.view.verdict.show_idle(message or self._waiting_message())
         self.view.record.set_verdict(None)
@@ -354,51 +369,80 @@ class MainWindow(QMainWindow):
         return self.tr("Scan the %1.").replace("%1", self.tr(" and the ").join(missing))
 
     def _request_check(self) -> None:
-        ppmid, hub = self.view.ppmid.label, self.view.hub.label
-        if ppmid is None or hub is None:
+        order = self.visit.check_order()
+        if order is None:
             self._invalidate_verdict(None)
             return
-        self._check_seq += 1
-        seq = self._check_seq
-        generation = self.view.hub_generation.currentData()
+        from app.services import visit
+
         if self.check_inline and self._cache is not None and not self._importing:
             # Measured (benchmarks/startup.py): the check is ~0.3 ms on a 100,000-row CPL,
             # while a worker's wake-up on a busy 2-core laptop adds 10-50 ms. It runs here
             # only once the cache is open (no migration to wait for) and no import holds
             # the write lock (WAL readers never wait for a writer anyway).
             try:
-                result = backend.check(self.ctx, ppmid, hub, generation)
+                judged = visit.run_check(self.ctx, order)
             except Exception as exc:  # same handling as a failed worker
                 self._on_check_error(exc)
                 return
-            self._on_checked(seq, result)
+            self._on_checked(judged)
             return
-        self.runner.run(
-            lambda: backend.check(self.ctx, ppmid, hub, generation),
-            on_done=lambda result: self._on_checked(seq, result),
-            on_error=self._on_check_error,
-            pool="quick",
-        )
+        self.runner.run(lambda: visit.run_check(self.ctx, order), on_done=self._on_checked,
+                        on_error=self._on_check_error, pool="quick")
 
     def recheck(self) -> None:
         """Judge the scanned pair again (after a regime change or an import)."""
         self._request_check()
 
-    def _on_checked(self, seq: int, result: Any) -> None:
-        if seq != self._check_seq:
+    def _on_checked(self, judged: Any) -> None:
+        if not self.visit.accept(judged):
             return  # a newer scan or setting superseded this answer
-        self._result = result
-        verdict = result.verdict
-        self.view.verdict.show_result(result)
-        self.view.record.set_verdict(verdict.level.value, verdict.remedies)
-        self.view.record.show_result(None)
+        self._show_judged(judged)
+
+    def _show_judged(self, judged: Any) -> None:
+        """Show the session's verdict: banner, reasons, the record form and its guards."""
+        from app.domain.misscan import HEADLINES
         from app.domain.reasons import ReasonCode
 
+        result = judged.pairing
+        self._result = result
+        verdict = result.verdict
+        headline = None
+        if judged.mis_scan is not None:
+            headline = self.tr(HEADLINES[judged.mis_scan])
+        elif judged.other_job is not None:
+            headline = (self.tr("These devices belong to job %1, not %2: choose that job, or re-scan.")
+                        .replace("%1", judged.other_job).replace("%2", self._job.job_ref if self._job else "?"))
+        self.view.verdict.show_result(result, headline)
+        self.view.record.set_verdict(verdict.level.value, verdict.remedies)
+        self.view.record.set_blocker(self._blocker_text(judged))
+        self.view.record.show_result(None)
+        self._show_other_job(judged.other_job)
         unknown = verdict.level.value == "unknown" or verdict.has(ReasonCode.HUB_GENERATION_FROM_INSTALLER)
         self._show_hub_generation(unknown or self.view.hub_generation.currentIndex() > 0)
         if verdict.level.value == "block":
             self.sound.play("stop")
         self.verdictShown.emit(result)
+
+    def _blocker_text(self, judged: Any) -> str | None:
+        if judged.mis_scan is not None:
+            return self.tr("a mis-scan cannot be overridden: scan the labels again")
+        if judged.other_job is not None:
+            return self.tr("the devices belong to job %1: choose it first").replace("%1", judged.other_job)
+        return None
+
+    def _show_other_job(self, job_ref: str | None) -> None:
+        """Offer to switch to the job the scanned devices belong to."""
+        button = self.view.switch_job
+        button.setVisible(job_ref is not None)
+        if job_ref is not None:
+            button.setText(self.tr("Switch to job %1").replace("%1", job_ref))
+            button.setProperty("jobRef", job_ref)
+
+    def _switch_to_other_job(self) -> None:
+        job_ref = self.view.switch_job.property("jobRef")
+        if job_ref:
+            self.pick_job(str(job_ref))
 
     def _on_check_error(self, exc: BaseException) -> None:
         if unexpected.is_expected(exc):
@@ -418,7 +462,9 @@ class MainWindow(QMainWindow):
         self.view.hub_generation.blockSignals(False)
         self.view.ppmid.clear()
         self.view.hub.clear()
+        self.visit.new_visit()
         self._invalidate_verdict(None)
+        self._show_other_job(None)
         self._focus_scan(self.view.ppmid)
 
     # ------------------------------------------------------------------ recording
@@ -431,44 +477,25 @@ class MainWindow(QMainWindow):
             self.view.record.show_result(self.tr("Cannot record yet: %1.").replace("%1", self.view.record.why_not))
 
     def _record(self, choices: VisitChoices) -> None:
-        ppmid, hub, job, result = self.view.ppmid.label, self.view.hub.label, self._job, self._result
-        if ppmid is None or hub is None or job is None or result is None:
-            self.view.record.show_result(self.tr("Choose the job and scan both devices first."))
+        from app.domain.errors import DomainInputError
+        from app.services import visit
+
+        try:
+            order = self.visit.record_order(visit.RecordChoices(
+                meter_id=choices.meter_id, hub_location=choices.hub_location, meter_type=choices.meter_type,
+                wan=choices.wan, aerial=choices.aerial, premise=choices.premise, metal=choices.metal,
+                connectivity=choices.connectivity, shared=choices.shared,
+                override_reason=choices.override_reason, remedy_chosen=choices.remedy_chosen,
+            ))
+        except DomainInputError as exc:
+            self.view.record.show_result(self.tr("Cannot record yet: %1.").replace("%1", str(exc)))
             return
-        generation = self.view.hub_generation.currentData()
         self.view.record.set_busy(True)
-        self.runner.run(
-            lambda: self._record_work(job, ppmid, hub, generation, choices, result),
-            on_done=self._on_recorded,
-            on_error=self._on_record_error,
-        )
-
-    def _record_work(self, job: JobRow, ppmid: LabelData, hub: LabelData, generation: Generation | None,
-                     choices: VisitChoices, result: Any) -> Any:
-        from app.domain.duis import NoWanSurvey
-        from app.services.installs import VisitRequest
-
-        no_wan = None
-        if not choices.wan and choices.premise is not None:
-            no_wan = NoWanSurvey(choices.premise, choices.metal, choices.connectivity, choices.shared)
-        remedy = backend.remedy_for(self.ctx, result) if choices.remedy_chosen else None
-        request = VisitRequest(
-            job_ref=job.job_ref,
-            ppmid=ppmid,
-            hub=hub,
-            meter=choices.meter_id,
-            hub_location=choices.hub_location,
-            meter_type=choices.meter_type,
-            wan=choices.wan,
-            no_wan=no_wan,
-            aerial=choices.aerial,
-            override_reason=choices.override_reason or None,
-            remedy=remedy,
-            hub_smets=generation,
-        )
-        return queue_backend.record(self.ctx, request)
+        self.runner.run(lambda: visit.run_record(self.ctx, order), on_done=self._on_recorded,
+                        on_error=self._on_record_error)
 
     def _on_recorded(self, outcome: Any) -> None:
+        self.visit.recorded(outcome)
         self.view.record.set_busy(False)
         self.view.record.reset_after_record()
         count = len(outcome.intents)
@@ -486,7 +513,12 @@ class MainWindow(QMainWindow):
     def _on_record_error(self, exc: BaseException) -> None:
         self.view.record.set_busy(False)
         from app.domain.errors import DomainInputError
+        from app.services.installs import VerdictChanged
 
+        if isinstance(exc, VerdictChanged):
+            self._on_verdict_changed(exc)
+            return
+        self.visit.record_failed()
         if isinstance(exc, DomainInputError):
             text = self.tr("Not recorded: %1").replace("%1", str(exc))
         else:
@@ -496,23 +528,36 @@ class MainWindow(QMainWindow):
         self.view.record.show_result("✖ " + text)
         self.visitFailed.emit(text)
 
+    def _on_verdict_changed(self, exc: Any) -> None:
+        """The data changed between the screen and the recording: nothing was recorded; show
+        the new verdict, which the installer reads before pressing Record again."""
+        from app.services import visit
+
+        judged = visit.judge(self.ctx, 0, exc.pairing, self.visit.job)
+        self.visit.record_failed(judged)
+        assert self.visit.judged is not None
+        self._show_judged(self.visit.judged)
+        text = self.tr("Not recorded: the verdict changed since it was shown (new data or another regime). "
+                       "Read the new verdict, then record again.")
+        self.view.record.show_result("✖ " + text)
+        self.visitFailed.emit(text)
+
     def _abort(self, reason: str) -> None:
-        job = self._job
-        if job is None:
-            self.view.record.show_result(self.tr("Choose the job first."))
-            return
-        ppmid, hub = self.view.ppmid.label, self.view.hub.label
+        from app.domain.errors import DomainInputError
+        from app.services import visit
+
         meter = self.view.record.choices().meter_id or None
-        labels: dict[str, Any] = {}
-        if ppmid is not None and hub is not None:
-            labels.update(ppmid=ppmid, hub=hub)
-        if meter:
-            labels["meter"] = meter
+        try:
+            order = self.visit.abort_order(reason, meter)
+        except DomainInputError as exc:
+            self.view.record.show_result(self.tr("Cannot abort yet: %1.").replace("%1", str(exc)))
+            return
         self.view.record.set_busy(True)
-        self.runner.run(lambda: queue_backend.abort(self.ctx, job.job_ref, reason, **labels),
-                        on_done=self._on_aborted, on_error=self._on_record_error)
+        self.runner.run(lambda: visit.run_abort(self.ctx, order), on_done=self._on_aborted,
+                        on_error=self._on_record_error)
 
     def _on_aborted(self, outcome: Any) -> None:
+        self.visit.recorded(outcome)
         self.view.record.set_busy(False)
         self.view.record.reset_after_record()
         self.new_visit()
@@ -539,13 +584,37 @@ class MainWindow(QMainWindow):
             self.view.queue_count.setToolTip(", ".join(f"{state}: {n}" for state, n in sorted(by_state.items())))
 
     def sync_now(self, quiet: bool = False) -> None:
+        """A person asked (Sync now, F5): send everything queued at once, backoff or not, even
+        while the back office's Retry-After runs; the result line says if it asked to wait.
+        ``quiet`` only absorbs the ``checked`` argument of the menu action's signal."""
         self.view.queue_page.set_syncing(True)
-        self.runner.run(lambda: queue_backend.sync(self.ctx), on_done=self._on_synced,
-                        on_error=self._on_sync_error)
+        self._start_sync(timed=False)
+
+    def sync_due(self) -> None:
+        """The timer's pass, and the one a "the network is back" notice should ask for: only
+        due work, and no contact at all while the back office's Retry-After runs. Skipped
+        while another pass is in flight, so a stalled back office never piles passes up."""
+        if self._syncs_in_flight:
+            return
+        self._start_sync(timed=True)
+
+    def _start_sync(self, *, timed: bool) -> None:
+        # The sync pool: a pass stuck on the network never delays recording (io) or a verdict.
+        self._syncs_in_flight += 1
+        self.runner.run(lambda: queue_backend.sync(self.ctx, timed=timed), on_done=self._on_synced,
+                        on_error=self._on_sync_error, pool="sync")
+
+    def _sync_ended(self) -> None:
+        self._syncs_in_flight = max(0, self._syncs_in_flight - 1)
+        if not self._syncs_in_flight:
+            self.view.queue_page.set_syncing(False)
 
     def _on_synced(self, report: queue_backend.SyncReport) -> None:
-        self.view.queue_page.set_syncing(False)
+        self._sync_ended()
         self.view.queue_page.show_sync_result(report.message)
+        if report.status == "waiting":  # nothing was sent or asked: the last word on the link stands
+            self.syncFinished.emit(report.status)
+            return
         if report.status != "busy":
             self._show_online(report.status)
         self.refresh_queue()
@@ -562,7 +631,7 @@ class MainWindow(QMainWindow):
             self.recheck()
 
     def _on_sync_error(self, exc: BaseException) -> None:
-        self.view.queue_page.set_syncing(False)
+        self._sync_ended()
         self.view.queue_page.show_sync_result(self.tr("Sync failed: %1").replace("%1", str(exc)))
         self._show_online("offline")
         self.syncFinished.emit("error")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QStatusBar,
     QTabWidget,
@@ -86,12 +87,17 @@ class MainWindowView:
         generation_row = QHBoxLayout()
         generation_row.addWidget(self.hub_generation_label)
         generation_row.addWidget(self.hub_generation, 1)
+        # Shown when the scanned devices belong to another job than the one chosen.
+        self.switch_job = QPushButton(left)
+        self.switch_job.setObjectName("switchJobButton")
+        self.switch_job.hide()
 
         self.record = RecordPanel(left)
         left_column.addWidget(self.job_picker)
         left_column.addWidget(self.ppmid)
         left_column.addWidget(self.hub)
         left_column.addLayout(generation_row)
+        left_column.addWidget(self.switch_job)
         left_column.addWidget(self.record)
         left_column.addStretch(1)
 

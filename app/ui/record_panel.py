@@ -85,6 +85,9 @@ class RecordPanel(QWidget):
         v.abort.clicked.connect(self._on_abort)
         v.abort_reason.returnPressed.connect(self._on_abort)
         self._level: str | None = None
+        #: Why the visit cannot be recorded whatever the form says (a mis-scan, another
+        #: job's devices), as the visit session judged it; None when nothing stands in the way.
+        self._blocker: str | None = None
         self._has_job = False
         self._ready = False
         self._busy = False
@@ -123,12 +126,18 @@ class RecordPanel(QWidget):
         from app.domain.reasons import RemedyAction
 
         self._level = level
+        self._blocker = None  # a new verdict: the window sets the session's blocker again
         offer = any(r.action is RemedyAction.QUEUE_UPDATE_INVENTORY for r in remedies)
         self.view.remedy.setVisible(offer)
         if not offer:
             self.view.remedy.setChecked(False)
         if level != "block":
             self.view.override.clear()
+        self._update()
+
+    def set_blocker(self, text: str | None) -> None:
+        """A reason no override can lift: Record stays disabled and the override field hidden."""
+        self._blocker = text
         self._update()
 
     def set_busy(self, busy: bool) -> None:
@@ -155,10 +164,10 @@ class RecordPanel(QWidget):
         wan = bool(v.wan.currentData()) if v.wan.count() else True
         for widget in (v.premise, v.premise_label, v.survey_label, v.metal, v.connectivity, v.shared):
             widget.setVisible(not wan)
-        blocked = self._level == "block"
+        blocked = self._level == "block" and self._blocker is None
         v.override.setVisible(blocked)
         v.override_label.setVisible(blocked)
-        reasons = []
+        reasons = [self._blocker] if self._blocker else []
         if not self._has_job:
             reasons.append(self.tr("choose the job"))
         elif v.meter.count() == 0:

@@ -88,12 +88,13 @@ class VerdictPanel(QWidget):
         self.cpl_model.set_rows([])
         self._bump()
 
-    def show_result(self, result: Any) -> None:
-        """Show a ``PairingResult`` from the pairing service."""
+    def show_result(self, result: Any, headline: str | None = None) -> None:
+        """Show a ``PairingResult`` from the pairing service; ``headline`` replaces the
+        level's own (a mis-scan says to re-scan rather than "will not work")."""
         verdict = result.verdict
         self._level = verdict.level.value
         self._regime = verdict.regime
-        self._paint_banner(verdict.level, None)
+        self._paint_banner(verdict.level, headline)
         resulting = verdict.resulting_smets.value if verdict.resulting_smets else self.tr("None")
         self.view.resulting.setText(resulting)
         self.view.resulting.setAccessibleName(self.tr("Resulting version: %1").replace("%1", resulting))

@@ -1,0 +1,93 @@
+"""The window drives the visit session: the MP202 hub-generation path end to end, another
+job's devices, mis-scans that cannot be overridden, and a verdict that changed between the
+screen and the recording."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from app.domain.labels import parse_label
+from app.domain.smets import Generation, Regime
+from app.services.pairing import check_labels
+from app.services.queue import list_intents
+from app.testing.samples import case_for
+
+pytest_plugins = ["app.testing.plugin"]
+
+
+def test_mp202_with_a_hub_generation_given_judges_and_records(hubcheck) -> None:
+    case = case_for("UNKNOWN until")
+    hubcheck.set_regime("mp202")
+    hubcheck.scan_ppmid(case.ppmid_label)
+    hubcheck.scan_hub(case.hub_label)
+    hubcheck.wait_verdict("unknown")
+    hubcheck.set_hub_generation("SMETS1")
+    # The command line's answer for the same input is the reference.
+    expected = check_labels(hubcheck.window.ctx, parse_label(case.ppmid_label), parse_label(case.hub_label),
+                            regime=Regime.MP202, hub_smets=Generation.SMETS1).verdict
+    hubcheck.wait_verdict(expected.level.value)
+    assert hubcheck.resulting_text == "SMETS1" == expected.resulting_smets.value
+    codes = hubcheck.reason_codes()
+    assert "HUB_GENERATION_FROM_INSTALLER" in codes and "HUB_UNKNOWN" not in codes
+    done = len(hubcheck.outcomes)
+    hubcheck.qtbot.waitUntil(lambda: hubcheck.record_enabled, timeout=10_000)
+    hubcheck.qtbot.keyClick(hubcheck.window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    hubcheck.qtbot.waitUntil(lambda: len(hubcheck.outcomes) > done or bool(hubcheck.failures), timeout=10_000)
+    assert not hubcheck.failures, hubcheck.failures
+    outcome = hubcheck.outcomes[-1]
+    assert outcome.regime == "mp202" and outcome.verdict_level == expected.level.value
+
+
+def test_another_jobs_devices_are_named_and_one_click_switches(hubcheck) -> None:
+    good, other = case_for("OK under both regimes"), case_for("SMETS1 caveats")
+    hubcheck.pick_job(other.job_ref)
+    hubcheck.scan_ppmid(good.ppmid_label)
+    hubcheck.scan_hub(good.hub_label)
+    hubcheck.wait_verdict()
+    assert f"belong to job {good.job_ref}" in hubcheck.text("verdictHeadlineLabel")
+    switch = hubcheck.widget("switchJobButton", QPushButton)
+    assert switch.isVisible() and good.job_ref in switch.text()
+    assert not hubcheck.record_enabled
+    before = hubcheck.verdicts
+    hubcheck.qtbot.mouseClick(switch, Qt.MouseButton.LeftButton)
+    hubcheck.qtbot.waitUntil(lambda: hubcheck.verdicts > before and hubcheck.window.visit.job is not None
+                             and hubcheck.window.visit.job.job_ref == good.job_ref, timeout=10_000)
+    hubcheck.wait_verdict("ok")
+    assert not switch.isVisible()
+    hubcheck.qtbot.waitUntil(lambda: hubcheck.record_enabled, timeout=10_000)  # the job's meters load
+
+
+def test_swapped_labels_say_re_scan_and_cannot_be_overridden(hubcheck) -> None:
+    good = case_for("OK under both regimes")
+    hubcheck.pick_job(good.job_ref)
+    hubcheck.scan_ppmid(good.hub_label)
+    hubcheck.scan_hub(good.ppmid_label)
+    hubcheck.wait_verdict("block")
+    assert "swap" in hubcheck.text("verdictHeadlineLabel").lower()
+    assert not hubcheck.widget("overrideReasonInput").isVisible()
+    assert not hubcheck.record_enabled
+    assert "mis-scan" in hubcheck.window.view.record.why_not
+
+
+def test_a_verdict_changed_under_the_screen_is_shown_and_not_recorded(hubcheck) -> None:
+    stop = case_for("tactical STOP (mismatch)")
+    hubcheck.pick_job(stop.job_ref)
+    hubcheck.scan_ppmid(stop.ppmid_label)
+    hubcheck.scan_hub(stop.hub_label)
+    hubcheck.wait_verdict("block")
+    hubcheck.set_override("Customer insists; back office told by phone")
+    ctx = hubcheck.window.ctx
+    ctx.settings.set("regime", "mp202")  # changed behind the window's back (another process, say)
+    try:
+        hubcheck.record()
+    except AssertionError as refused:
+        assert "verdict changed" in str(refused)
+    else:
+        raise AssertionError("a STOP was recorded after the data turned it into another verdict")
+    assert list_intents(ctx) == []
+    hubcheck.wait_verdict()
+    shown = hubcheck.window.view.verdict.level
+    assert shown is not None and shown != "block"
+    outcome = hubcheck.record()
+    assert outcome.regime == "mp202" and outcome.verdict_level == shown
