@@ -65,8 +65,8 @@ if [ -f "$DATA_DIR/PG_VERSION" ] && as_postgres "$BIN/pg_ctl" -D "$DATA_DIR" sta
 else
     if [ ! -f "$DATA_DIR/PG_VERSION" ]; then
         log "creating a cluster in $DATA_DIR"
-        mkdir -p "$DATA_DIR"
-        chown postgres: "$DATA_DIR"
+        mkdir -p "$DATA_DIR" 2>/dev/null && chown postgres: "$DATA_DIR" \
+            || fail "cannot create the cluster folder $DATA_DIR (set HUBCHECK_PG_DATA to a writable folder)"
         chmod 700 "$DATA_DIR"
         as_postgres "$BIN/initdb" -D "$DATA_DIR" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
             -E UTF8 --locale=C.UTF-8 >/dev/null 2>&1 \
