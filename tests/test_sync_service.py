@@ -1,4 +1,4 @@
-"""The background worker: the timer drains the queue, "Sync now" skips the wait, a returning network syncs at once."""
+"""The background worker: the timer drains the queue, "Sync now" skips the wait, a returning network syncs at once (due work only)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_sync_now_runs_a_pass_at_once(tmp_path: Path, backoffice: Backoffice) ->
         service.stop()
 
 
-def test_when_the_back_office_comes_back_the_worker_syncs_without_waiting_out_backoff(tmp_path: Path) -> None:
+def test_when_the_back_office_comes_back_the_worker_syncs_at_once(tmp_path: Path) -> None:
     port = free_port()
     db = tmp_path / "later.db"
     from app.backoffice.db import open_store

@@ -1,9 +1,12 @@
 """``hubcheck sync [--once]``: send queued intents to the back office and pull their states back.
 
-Without ``--once`` passes repeat (waiting out backoff between them) until nothing is left
-to send or ``--timeout`` passes. Exit codes: 0 everything sent; 1 some intents stay queued
-(back office unreachable or failing: they will be retried); 2 not configured or the token
-was refused.
+The first pass is a person's "Sync now": everything queued is sent at once, backoff or
+not, even while the back office's ``Retry-After`` runs (the message says when it asked to
+wait). Without ``--once`` the passes that follow are timed ones: they wait out each
+intent's backoff and the back office's ``Retry-After`` until nothing is left to send or
+``--timeout`` passes. Exit codes: 0 everything sent; 1 some intents stay queued (back office
+unreachable, failing or asking to wait: they will be retried); 2 not configured or the
+token was refused.
 """
 
 from __future__ import annotations
@@ -72,13 +75,18 @@ def _sync(args: argparse.Namespace) -> int:
         now = time.monotonic()
         if now >= deadline:
             break
+        due = report.next_due_at
+        if report.not_before is not None:  # the back office asked to wait: no pass before then
+            due = max(due or 0.0, report.not_before)
         if report.status == "busy":
             wait = 0.5
-        elif report.next_due_at is not None:
-            wait = max(0.05, report.next_due_at - time.time())
+        elif due is not None:
+            wait = max(0.05, due - time.time())
         else:
             wait = 1.0
-        time.sleep(min(wait, deadline - now))
+        if wait >= deadline - now:  # nothing may be sent before --timeout ends: say so now
+            break
+        time.sleep(wait)
         if progress is not None:
             progress.pass_ended(report.sent)
         report = sync_once(

@@ -58,6 +58,9 @@ _RANK_SQL = (
 #: Counter names in ``outbox_counters``.
 EXPORT_COUNTER = "duis_request_counter"
 STATUS_CURSOR = "status_cursor"
+#: Unix time (whole seconds) before which timed syncs leave one back office alone because it
+#: answered ``Retry-After``; 0 = no wait. Per back office, so it survives a restart.
+SYNC_NOT_BEFORE = "sync_not_before"
 
 
 # --------------------------------------------------------------------------- writing a visit
@@ -414,6 +417,15 @@ def next_counter(conn: Connection, name: str, floor: int = 0) -> int:
 def read_counter(conn: Connection, name: str) -> int:
     value = conn.execute(text("SELECT value FROM outbox_counters WHERE name = :n"), {"n": name}).scalar()
     return int(value or 0)
+
+
+def set_counter(conn: Connection, name: str, value: int) -> None:
+    """Set a stored number outright, up or down (the sync's "not before" time, which a newer
+    answer of the back office replaces and a good pass clears)."""
+    conn.execute(
+        text("INSERT INTO outbox_counters (name, value) VALUES (:n, :v) ON CONFLICT (name) DO UPDATE SET value = :v"),
+        {"n": name, "v": value},
+    )
 
 
 def raise_counter(conn: Connection, name: str, value: int) -> None:

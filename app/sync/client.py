@@ -14,8 +14,11 @@ results for the worker to mark ``rejected``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -85,11 +88,25 @@ class RegimeAnswer:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """The server's ``Retry-After`` in seconds from now: delta-seconds or an HTTP date (RFC 9110
+    §10.2.3); None when absent or unreadable. A date already past means "now" (0)."""
     value = response.headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
+    if value is None:
         return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # an HTTP date is always GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if not math.isfinite(seconds):  # "nan" or "inf" parse as floats but are no usable hint
+        return None
+    return max(0.0, seconds)
 
 
 def _detail(response: httpx.Response) -> str:

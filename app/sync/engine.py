@@ -13,12 +13,26 @@ Durability rules (why the pass is shaped like this):
   refused token stops the pass and leaves every intent queued: nothing is lost or rejected
   because of a laptop's configuration.
 * Nothing is deleted.
+
+Two kinds of pass (``ignore_backoff``):
+
+* a *timed* pass (the window's timer, the CLI's follow-up passes, a tray worker) sends only
+  the intents and visits whose next attempt is due, and does not contact the back office
+  at all while a ``Retry-After`` it answered is still running (status ``waiting``). That
+  "not before" time is stored in the data folder per back office, so a restart honours it;
+* a person's "Sync now" (button, F5, ``hubcheck sync``) sends everything queued and contacts
+  the back office even inside such a wait; if the back office asks again, the report's
+  message says so and until when.
+
+Once the back office has asked to wait, the rest of that pass leaves it alone (no status
+pull, no regime), and a pass that ends ``ok`` clears the wait.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +40,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.store import outbox
-from app.sync.backoff import backoff_delay
+from app.sync.backoff import CAP_SECONDS, backoff_delay
 from app.sync.client import AuthError, BackofficeClient, BatchTooLarge, ItemResult, TransientError
 from app.sync.lock import SyncLock
 
@@ -45,7 +59,12 @@ class SyncReport:
 
     ``status``: ``ok`` (everything reachable), ``offline`` (back office unreachable),
     ``partial`` (some calls failed and were put back for later), ``auth_failed``,
-    ``not_configured`` (no URL or token) or ``busy`` (another sync is running).
+    ``not_configured`` (no URL or token), ``busy`` (another sync is running) or ``waiting``
+    (a timed pass that did not contact the back office because it asked to wait).
+
+    ``retry_after``: the seconds the back office asked to wait during this pass (its
+    ``Retry-After``), if it did. ``not_before``: Unix time before which timed passes leave the
+    back office alone (None: no wait in force).
     """
 
     status: str = "ok"
@@ -71,6 +90,8 @@ class SyncReport:
     queued_left: int = 0
     in_flight_left: int = 0
     next_due_at: float | None = None
+    retry_after: float | None = None
+    not_before: float | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -182,6 +203,35 @@ def cursor_name(url: str, token: str) -> str:
     return f"{outbox.STATUS_CURSOR}:{digest}"
 
 
+def not_before_name(url: str) -> str:
+    """A back office's "not before" time is keyed by its address alone: pointing the laptop at
+    another back office starts without a wait; a new token for the same one does not (the
+    wait is the server's, not the installer's)."""
+    digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
+    return f"{outbox.SYNC_NOT_BEFORE}:{digest}"
+
+
+def waiting_until(ctx: AppContext, url: str, now: float | None = None) -> float | None:
+    """The stored time before which timed passes must not contact ``url``; None when none is
+    in force. A stored time further ahead than any wait the engine keeps (the laptop's clock
+    was moved back) is ignored rather than silencing sync for hours."""
+    moment = time.time() if now is None else now
+    with ctx.engine.connect() as conn:
+        stored = outbox.read_counter(conn, not_before_name(url))
+    if stored <= moment or stored > moment + CAP_SECONDS + 60:
+        return None
+    return float(stored)
+
+
+def _summarise(ctx: AppContext, report: SyncReport, url: str) -> None:
+    with ctx.engine.connect() as conn:
+        counts = outbox.counts_by_state(conn)
+        report.next_due_at = outbox.earliest_due(conn)
+    report.queued_left = counts.get("queued", 0)
+    report.in_flight_left = counts.get("sent", 0)
+    report.not_before = waiting_until(ctx, url)
+
+
 class _Pass:
     """The state of one pass; methods are the pass's steps, in order."""
 
@@ -199,6 +249,8 @@ class _Pass:
         self.ctx, self.client, self.report = ctx, client, report
         self.engine = ctx.engine
         self.ignore_backoff = ignore_backoff
+        #: The back office answered ``Retry-After`` during this pass: contact it no more.
+        self.asked_to_wait = False
         self.batch_size = max(1, min(batch_size, DEFAULT_BATCH))
         self.deadline = deadline
         self.progress = progress
@@ -209,6 +261,20 @@ class _Pass:
     def _fault(self, exc: TransientError) -> None:
         self.report.errors.append(str(exc))
         self.report.status = "offline" if exc.offline else "partial"
+        if exc.retry_after is not None:
+            self._asked_to_wait(exc.retry_after)
+
+    def _asked_to_wait(self, seconds: float) -> None:
+        """Keep the back office's ``Retry-After`` (capped like any backoff) where the next
+        timed pass, in this process or after a restart, finds it."""
+        self.report.retry_after = max(self.report.retry_after or 0.0, seconds)
+        wait = min(seconds, CAP_SECONDS)
+        if wait <= 0:
+            return
+        until = math.ceil(time.time() + wait)
+        with self.engine.begin() as conn:
+            outbox.set_counter(conn, not_before_name(self.client.base_url), until)
+        self.asked_to_wait = True
 
     def _shrink_batch(self, exc: BatchTooLarge) -> bool:
         """Halve the batch after a 413; False (stop pushing this pass) when one item alone is too
@@ -371,11 +437,13 @@ class _Pass:
             )
 
     def summarise(self) -> None:
-        with self.engine.connect() as conn:
-            counts = outbox.counts_by_state(conn)
-            self.report.next_due_at = outbox.earliest_due(conn)
-        self.report.queued_left = counts.get("queued", 0)
-        self.report.in_flight_left = counts.get("sent", 0)
+        url = self.client.base_url
+        if self.report.status == "ok":  # the back office took everything: any earlier wait is over
+            name = not_before_name(url)
+            with self.engine.begin() as conn:
+                if outbox.read_counter(conn, name):
+                    outbox.set_counter(conn, name, 0)
+        _summarise(self.ctx, self.report, url)
 
 
 def sync_once(
@@ -392,10 +460,12 @@ def sync_once(
 ) -> SyncReport:
     """Run one sync pass now, in the calling thread (the UI calls it from a worker thread).
 
-    ``ignore_backoff``: send queued intents even if their next attempt is not due yet
-    ("Sync now", the network just came back). Never raises for network or server faults:
-    they are in the report; the intents stay queued. ``http_timeout`` (seconds) replaces the
-    client's default of 30 s read / 5 s connect.
+    ``ignore_backoff``: a person's "Sync now": send queued intents and visits even if their
+    next attempt is not due yet, and contact the back office even while a ``Retry-After`` it
+    answered is still running. Without it (a timed pass) only due work is sent, and while
+    such a wait runs the pass returns ``waiting`` without any network call. Never raises for
+    network or server faults: they are in the report; the intents stay queued.
+    ``http_timeout`` (seconds) replaces the client's default of 30 s read / 5 s connect.
     """
     started = time.monotonic()
     report = SyncReport(started_at=_iso())
@@ -405,6 +475,14 @@ def sync_once(
         report.status = "not_configured"
         report.message = "set backoffice_url and backoffice_token to sync (hubcheck settings set KEY VALUE)"
         return report
+    if not ignore_backoff:
+        base_url = client.base_url if client is not None else url.rstrip("/")
+        if waiting_until(ctx, base_url) is not None:
+            report.status = "waiting"
+            _summarise(ctx, report, base_url)
+            report.message = _message(report)
+            report.duration_s = round(time.monotonic() - started, 3)
+            return report
     lock = SyncLock(ctx.data_dir)
     if not lock.acquire():
         report.status = "busy"
@@ -423,9 +501,9 @@ def sync_once(
         try:
             if step.push_visits():
                 step.push_intents()
-            if pull_status:
+            if pull_status and not step.asked_to_wait:
                 step.pull_status(cursor_name(http.base_url, token))
-            if adopt_regime:
+            if adopt_regime and not step.asked_to_wait:
                 step.adopt_regime()
         except AuthError as exc:
             report.status = "auth_failed"
@@ -443,7 +521,23 @@ def sync_once(
     return report
 
 
+def _clock(moment: float) -> str:
+    """A local wall-clock time the installer can compare with the laptop's clock."""
+    return datetime.fromtimestamp(moment).astimezone().strftime("%H:%M")
+
+
+def _span(seconds: float) -> str:
+    return f"{math.ceil(seconds)} s" if seconds < 90 else f"{math.ceil(seconds / 60)} min"
+
+
 def _message(report: SyncReport) -> str:
+    if report.status == "waiting" and report.not_before is not None:
+        return f"not synced: the back office asked HubCheck to wait until {_clock(report.not_before)}; " \
+            f"{report.queued_left} intents stay queued (Sync now sends them at once)"
+    if report.retry_after is not None and report.status in ("partial", "offline"):
+        until = f" (until {_clock(report.not_before)})" if report.not_before is not None else ""
+        return f"the back office is busy and asked HubCheck to wait {_span(report.retry_after)}{until}; " \
+            f"{report.queued_left} intents stay queued and timed syncs try again then (Sync now tries at once)"
     if report.status == "ok":
         return f"synced: {report.created} new, {report.replayed} already there, {report.rejected} rejected; " \
             f"{report.queued_left} still queued"

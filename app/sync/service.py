@@ -1,15 +1,17 @@
-"""The background sync worker: a timer, "Sync now", and "the network is back".
+"""A background sync worker for a process without Qt: a timer, "Sync now", and "the network is back".
 
-Plain Python threads (no Qt), so the same worker serves the window, a tray process and
-tests; the UI wraps ``on_report`` into a Qt signal. Why three triggers:
+Plain Python threads, for a headless helper (a tray process, a kiosk) and its tests. The
+window does not use it: in the window there is one way to run background work, its task
+runner, whose ``sync`` pool runs the window's passes (``app.ui.tasks``). Why three triggers:
 
-* the timer keeps the queue draining with nobody watching, honouring each intent's backoff;
-* "Sync now" is a person asking: it skips the backoff wait;
+* the timer keeps the queue draining with nobody watching, honouring each intent's backoff
+  and the back office's ``Retry-After`` (``app.sync.engine``: a timed pass);
+* "Sync now" is a person asking: it skips the backoff wait and the ``Retry-After``;
 * when the back office was unreachable the worker probes ``/v1/health`` every
-  ``probe_interval`` seconds (cheap, no token) and, as soon as it answers, syncs at once
-  with backoff skipped — intents queued in a signal dead-spot leave the moment the van
-  reaches coverage. The UI may also call :meth:`SyncService.network_changed` from the
-  operating system's reachability notice.
+  ``probe_interval`` seconds (cheap, no token) and, as soon as it answers, runs a timed
+  pass at once rather than at the next tick — intents queued in a signal dead-spot leave
+  as soon as they are due once the van reaches coverage. :meth:`SyncService.network_changed`
+  (the operating system's reachability notice) does the same. Only a person skips the wait.
 """
 
 from __future__ import annotations
@@ -58,7 +60,6 @@ class SyncService:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._force = False
-        self._online = True
         self._guard = threading.Lock()
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()
@@ -91,11 +92,9 @@ class SyncService:
         self._wake.set()
 
     def network_changed(self, online: bool) -> None:
-        """The operating system says the network went up or down; up triggers a pass at once."""
-        with self._guard:
-            was_online, self._online = self._online, online
-            if online and not was_online:
-                self._force = True
+        """The operating system says the network went up or down; up triggers a timed pass at
+        once (due work only: backoff and ``Retry-After`` still hold). Down changes nothing: the
+        next pass finds out for itself."""
         if online:
             self._wake.set()
 
@@ -118,6 +117,9 @@ class SyncService:
         wait = self.interval
         if report is not None and report.next_due_at is not None:
             wait = min(wait, max(0.5, report.next_due_at - time.time()))
+        if report is not None and report.not_before is not None:
+            # The back office asked to wait: a timed pass before then would only say "waiting".
+            wait = max(wait, report.not_before - time.time())
         return wait
 
     def _probe(self) -> bool:
@@ -139,11 +141,8 @@ class SyncService:
                     return
                 self._wake.clear()
                 offline = self.last_report is not None and self.last_report.status == "offline"
-                if not woke and offline:
-                    if not self._probe():
-                        continue
-                    with self._guard:
-                        self._force = True  # the back office answers again: the network is back
+                if not woke and offline and not self._probe():
+                    continue  # still unreachable; once it answers, the timed pass below runs at once
             first = False
             with self._guard:
                 force, self._force = self._force, False

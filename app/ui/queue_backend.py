@@ -25,7 +25,8 @@ class QueueSnapshot:
 @dataclass(frozen=True, slots=True)
 class SyncReport:
     """``status`` as ``app.sync.engine.SyncReport`` gives it: ok, offline, partial, auth_failed,
-    not_configured or busy."""
+    not_configured, busy or waiting (a timed pass that left the back office alone because it
+    asked to wait)."""
 
     status: str
     message: str
@@ -102,11 +103,17 @@ _SETTINGS_HINTS = {
 }
 
 
-def sync(ctx: AppContext) -> SyncReport:
-    """One sync pass now ("Sync now" ignores back-off); network faults come back in the report."""
+def sync(ctx: AppContext, *, timed: bool = False) -> SyncReport:
+    """One sync pass; network faults come back in the report.
+
+    "Sync now" (``timed=False``) sends everything queued at once, backoff or not. The
+    window's timer (``timed=True``) sends only what is due and leaves the back office alone
+    while a ``Retry-After`` it answered is running (status ``waiting``): only a person may
+    skip the wait.
+    """
     from app.sync.engine import sync_once
 
-    report = sync_once(ctx, ignore_backoff=True)
+    report = sync_once(ctx, ignore_backoff=not timed)
     hint = _SETTINGS_HINTS.get(report.status)
     message = QCoreApplication.translate("QueueBackend", str(hint)) if hint else report.message
     return SyncReport(report.status, message)

@@ -6,9 +6,18 @@ printed from a worker. Signals live on a separate ``QObject`` (a ``QRunnable`` i
 QObject), the runner keeps every running task referenced until it reports, and
 ``wait_for_done`` lets shutdown and tests wait for work still in flight.
 
-Two pools: ``io`` (one thread, so database writers never compete for SQLite's write lock
-and imports run in the order they were asked for) and ``quick`` (one thread too, for the
-pairing check and searches, so a slow import never delays a verdict).
+Three pools, one thread each, chosen with ``run(…, pool=NAME)``:
+
+* ``io`` (the default): recording, aborting, imports, settings and the queue's snapshot.
+  One thread, so database writers never compete for SQLite's write lock and imports run
+  in the order they were asked for.
+* ``quick``: the pairing check and searches, so a slow import never delays a verdict.
+* ``sync``: the back-office sync pass and nothing else. A pass waits on the network — a
+  back office that accepts the connection and never answers holds it for the whole HTTP
+  timeout (30 s) — so it must neither queue behind other work nor hold other work up:
+  *Record install* on ``io`` completes while a pass is stuck. The pass's own database
+  writes are short transactions of their own (the HTTP call is never inside one), and
+  only one pass runs per data folder (``app.sync.lock``), so one thread is enough.
 """
 
 from __future__ import annotations
@@ -26,6 +35,9 @@ log = logging.getLogger(__name__)
 DoneCallback = Callable[[Any], None]
 ErrorCallback = Callable[[BaseException], None]
 ProgressCallback = Callable[[int], None]
+
+#: The pools ``TaskRunner.run`` accepts (see the module's docstring for what runs where).
+POOLS = ("io", "quick", "sync")
 
 
 class TaskSignals(QObject):
@@ -78,7 +90,7 @@ class TaskRunner(QObject):
         self._signals.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         self._signals.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
         self._signals.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
-        self._pools = {"io": QThreadPool(self), "quick": QThreadPool(self)}
+        self._pools = {name: QThreadPool(self) for name in POOLS}
         for pool in self._pools.values():
             pool.setMaxThreadCount(1)
 
@@ -97,6 +109,8 @@ class TaskRunner(QObject):
     ) -> int:
         """Start ``fn`` and return the task's id; with ``on_progress``, ``fn`` is called as
         ``fn(progress=callback)`` and each ``callback(n)`` reaches ``on_progress`` on the UI thread."""
+        if pool not in self._pools:
+            raise ValueError(f"unknown pool {pool!r}; the pools are {', '.join(POOLS)}")
         task_id = next(self._ids)
         task = _Task(task_id, fn, self._signals, on_progress is not None)
         self._pending[task_id] = _Pending(task, on_done, on_error, on_progress)
