@@ -16,34 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
-from app.domain.smets import Generation, Regime, parse_regime
+from app.domain.smets import Regime, parse_regime
 from app.services.context import AppContext
-from app.services.visit import VisitJob, VisitSession
+from app.ui.check_tab import CheckTab
 from app.ui.main_window_view import MainWindowView
-from app.ui.models import JobRow
-from app.ui.record_panel import VisitChoices
 from app.ui.sound import SoundCues
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # event types only annotate overrides; PySide6 builds each on its first event
     from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 
-    from app.domain.labels import LabelData
     from app.ui import backend, queue_backend, unexpected
 else:
-
-    class _Deferred:
-        """A module imported on its first use: the workers' functions run after the first paint."""
-
-        def __init__(self, name: str) -> None:
-            self._name = name
-
-        def __getattr__(self, attr: str) -> Any:
-            import importlib
-
-            return getattr(importlib.import_module(self._name), attr)
+    from app.ui.deferred import Deferred as _Deferred
 
     backend = _Deferred("app.ui.backend")
     queue_backend = _Deferred("app.ui.queue_backend")
@@ -87,19 +74,12 @@ class MainWindow(QMainWindow):
         self._settings_problem = loaded.problem
         self._painted = False
         self._cache: backend.CacheState | None = None
-        self._job: JobRow | None = None
-        self._job_detail: backend.JobDetail | None = None
-        #: The visit on screen (Qt-free): it judges, guards and records; the window shows it.
-        self.visit = VisitSession()
-        self._result: Any = None
         self._importing = False
         self._wedge: Any = None
         self._camera: Any = None
         self._camera_target: Any = None
         self.camera_source_factory: Callable[[], Any] | None = None
         self.action_mute: QAction | None = None  # the menus' actions arrive after the first paint
-        #: Run the pairing check on the UI thread once the cache is open (see _request_check).
-        self.check_inline = True
 
         font = self.font()
         font.setPointSizeF(max(font.pointSizeF(), 11.5))
@@ -107,8 +87,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("HubCheck — PPMID and Communications Hub pairing"))
         self.setAcceptDrops(True)
         self.resize(1280, 820)
-        self.view = MainWindowView(self, self._search_jobs, ctx.data_dir)
         self.sound = SoundCues(bool(self._settings.get("sound_enabled", True)), self)
+        #: The Check tab: the visit itself; the window around it is the shell.
+        self.check = CheckTab(ctx, self.runner, self.sound)
+        self.view = MainWindowView(self, self.check, ctx.data_dir)
         self._build_texts()
         self._build_menu()
         self._connect()
@@ -116,7 +98,6 @@ class MainWindow(QMainWindow):
         self.view.cpl_status.setText(self.tr("CPL: opening the cache…"))
         self.view.queue_count.setText(self.tr("Queued: …"))
         self._show_online(None)
-        self.view.verdict.show_idle(self.tr("Scan the PPMID and the Communications Hub."))
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(AUTO_SYNC_MS)
         self._sync_timer.timeout.connect(self.sync_due)
@@ -129,14 +110,6 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ set-up
     def _build_texts(self) -> None:
         v = self.view
-        v.ppmid.set_caption(self.tr("&PPMID  (F2)"))
-        v.hub.set_caption(self.tr("Communications &Hub  (F3)"))
-        v.hub_generation_label.setText(self.tr("Hub &generation"))
-        v.hub_generation.addItem(self.tr("From the job pack / CPL"), None)
-        # Plain strings: Qt hands a str-based enum back as a bare str (the MP202 crash).
-        v.hub_generation.addItem(self.tr("SMETS1 (as on the hub's label)"), Generation.SMETS1.value)
-        v.hub_generation.addItem(self.tr("SMETS2+ (as on the hub's label)"), Generation.SMETS2_PLUS.value)
-        v.hub_generation.setAccessibleName(self.tr("Hub generation"))
         v.tabs.setTabText(TAB_CHECK, self.tr("Check"))
         v.tabs.setTabText(TAB_QUEUE, self.tr("Queue"))
         v.tabs.setTabText(TAB_SETTINGS, self.tr("Settings"))
@@ -146,8 +119,6 @@ class MainWindow(QMainWindow):
         v.regime.setAccessibleName(self.tr("Regime"))
         v.online.setAccessibleName(self.tr("Back-office connection"))
         v.queue_count.setAccessibleName(self.tr("Queued Service Requests"))
-        v.hub_generation_label.hide()
-        v.hub_generation.hide()
 
     def _build_menu(self) -> None:
         """The menu bar's three menus; what they hold is added right after the first paint
@@ -195,16 +166,14 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         v = self.view
-        v.job_picker.jobChosen.connect(self._on_job_chosen)
         for box in (v.ppmid, v.hub):
-            box.scanned.connect(self._on_scanned)
-            box.rejected.connect(self._on_rejected)
-            box.cleared.connect(self._on_scan_cleared)
             box.cameraRequested.connect(lambda b=box: self.open_camera(b))
-        v.hub_generation.currentIndexChanged.connect(self._on_hub_generation)
-        v.record.recordRequested.connect(self._record)
-        v.record.abortRequested.connect(self._abort)
-        v.switch_job.clicked.connect(self._switch_to_other_job)
+        check = self.check
+        check.verdictShown.connect(self.verdictShown)
+        check.visitRecorded.connect(self.visitRecorded)
+        check.visitFailed.connect(self.visitFailed)
+        check.queueChanged.connect(self.refresh_queue)
+        check.message.connect(self._show_banner_message)
         v.on_pages_built = self._connect_pages
         v.tabs.currentChanged.connect(self._on_tab)
         self.runner.busyChanged.connect(self._on_busy)
@@ -269,6 +238,7 @@ class MainWindow(QMainWindow):
 
     def _show_cache(self, state: backend.CacheState) -> None:
         self._cache = state
+        self._data_ready_changed()
         cpl = state.cpl
         if cpl.empty:
             self.view.cpl_status.setText(self.tr("CPL: none imported — checks cannot pass"))
@@ -299,272 +269,43 @@ class MainWindow(QMainWindow):
         )
 
     # ------------------------------------------------------------------ jobs
-    def _search_jobs(self, text: str, deliver: Callable[[list[JobRow]], None]) -> None:
-        self.runner.run(lambda: backend.search_jobs(self.ctx, text), on_done=deliver,
-                        on_error=self._on_background_error, pool="quick")
-
-    def _on_job_chosen(self, job: JobRow) -> None:
-        self._job = job
-        self._job_detail = None
-        self.visit.choose_job(VisitJob(job.job_ref, tuple(job.device_ids)))
-        if self.visit.ppmid is not None and self.visit.hub is not None:
-            self._request_check()  # the same labels, judged for this job
-        self.view.record.clear_job()
-        self.view.record.show_result(None)
-        self.runner.run(lambda: backend.job_detail(self.ctx, job), on_done=self._on_job_detail,
-                        on_error=self._on_background_error, pool="quick")
-        if self.view.ppmid.label is None:
-            self._focus_scan(self.view.ppmid)
-
-    def _on_job_detail(self, detail: backend.JobDetail) -> None:
-        if self._job is None or detail.job.job_ref != self._job.job_ref:
-            return
-        from app.domain.devices import DeviceType
-
-        self._job_detail = detail
-        self.view.record.set_meters(detail.of_type(DeviceType.ESME, DeviceType.GSME))
-
-    def pick_job(self, job_ref: str) -> None:
-        self.view.job_picker.choose(job_ref)
-
     # ------------------------------------------------------------------ scanning
-    def _on_scanned(self, label: LabelData) -> None:
-        self.sound.play("accepted")
-        box = self.sender()
-        self.visit.set_label("ppmid" if box is self.view.ppmid else "hub", label)
-        if box is self.view.ppmid:
-            if self._job is None:
-                # A scanner-only installer: the PPMID's own job is found from its device ID.
-                self.view.job_picker.choose_by_device(str(label.device_id))
-            if self.view.hub.label is None:
-                self._focus_scan(self.view.hub)
-        self._request_check()
-
-    def _on_rejected(self, message: str) -> None:
-        self.sound.play("rejected")
-        self.visit.set_label("ppmid" if self.sender() is self.view.ppmid else "hub", None)
-        self._invalidate_verdict(self.tr("A label was not accepted: scan it again."))
-
-    def _on_scan_cleared(self) -> None:
-        self.visit.set_label("ppmid" if self.sender() is self.view.ppmid else "hub", None)
-        self._invalidate_verdict(None)
-
-    def _on_hub_generation(self, _index: int) -> None:
-        self.visit.set_hub_generation(self.view.hub_generation.currentData() or None)
-        self._request_check()
-
-    def _invalidate_verdict(self, message: str | None) -> None:
-        self.visit.invalidate()
-        self._result = None
-        self.view.verdict.show_idle(message or self._waiting_message())
-        self.view.record.set_verdict(None)
-        self.view.record.show_result(None)
-        self._show_hub_generation(False)
-
-    def _waiting_message(self) -> str:
-        missing = [name for name, box in ((self.tr("PPMID"), self.view.ppmid), (self.tr("hub"), self.view.hub))
-                   if box.label is None]
-        if not missing:
-            return self.tr("Checking…")
-        return self.tr("Scan the %1.").replace("%1", self.tr(" and the ").join(missing))
-
-    def _request_check(self) -> None:
-        order = self.visit.check_order()
-        if order is None:
-            self._invalidate_verdict(None)
-            return
-        from app.services import visit
-
-        if self.check_inline and self._cache is not None and not self._importing:
-            # Measured (benchmarks/startup.py): the check is ~0.3 ms on a 100,000-row CPL,
-            # while a worker's wake-up on a busy 2-core laptop adds 10-50 ms. It runs here
-            # only once the cache is open (no migration to wait for) and no import holds
-            # the write lock (WAL readers never wait for a writer anyway).
-            try:
-                judged = visit.run_check(self.ctx, order)
-            except Exception as exc:  # same handling as a failed worker
-                self._on_check_error(exc)
-                return
-            self._on_checked(judged)
-            return
-        self.runner.run(lambda: visit.run_check(self.ctx, order), on_done=self._on_checked,
-                        on_error=self._on_check_error, pool="quick")
-
-    def recheck(self) -> None:
-        """Judge the scanned pair again (after a regime change or an import)."""
-        self._request_check()
-
-    def _on_checked(self, judged: Any) -> None:
-        if not self.visit.accept(judged):
-            return  # a newer scan or setting superseded this answer
-        self._show_judged(judged)
-
-    def _show_judged(self, judged: Any) -> None:
-        """Show the session's verdict: banner, reasons, the record form and its guards."""
-        from app.domain.misscan import HEADLINES
-        from app.domain.reasons import ReasonCode
-
-        result = judged.pairing
-        self._result = result
-        verdict = result.verdict
-        headline = None
-        if judged.mis_scan is not None:
-            headline = self.tr(HEADLINES[judged.mis_scan])
-        elif judged.other_job is not None:
-            headline = (self.tr("These devices belong to job %1, not %2: choose that job, or re-scan.")
-                        .replace("%1", judged.other_job).replace("%2", self._job.job_ref if self._job else "?"))
-        self.view.verdict.show_result(result, headline)
-        self.view.record.set_verdict(verdict.level.value, verdict.remedies)
-        self.view.record.set_blocker(self._blocker_text(judged))
-        self.view.record.show_result(None)
-        self._show_other_job(judged.other_job)
-        unknown = verdict.level.value == "unknown" or verdict.has(ReasonCode.HUB_GENERATION_FROM_INSTALLER)
-        self._show_hub_generation(unknown or self.view.hub_generation.currentIndex() > 0)
-        if verdict.level.value == "block":
-            self.sound.play("stop")
-        self.verdictShown.emit(result)
-
-    def _blocker_text(self, judged: Any) -> str | None:
-        if judged.mis_scan is not None:
-            return self.tr("a mis-scan cannot be overridden: scan the labels again")
-        if judged.other_job is not None:
-            return self.tr("the devices belong to job %1: choose it first").replace("%1", judged.other_job)
-        return None
-
-    def _show_other_job(self, job_ref: str | None) -> None:
-        """Offer to switch to the job the scanned devices belong to."""
-        button = self.view.switch_job
-        button.setVisible(job_ref is not None)
-        if job_ref is not None:
-            button.setText(self.tr("Switch to job %1").replace("%1", job_ref))
-            button.setProperty("jobRef", job_ref)
-
-    def _switch_to_other_job(self) -> None:
-        job_ref = self.view.switch_job.property("jobRef")
-        if job_ref:
-            self.pick_job(str(job_ref))
-
-    def _on_check_error(self, exc: BaseException) -> None:
-        if unexpected.is_expected(exc):
-            log.error("pairing check failed: %s", exc)
-        else:
-            unexpected.report(exc)
-        self.view.verdict.show_idle(self.tr("The check could not run: %1").replace("%1", str(exc)))
-
-    def _show_hub_generation(self, visible: bool) -> None:
-        self.view.hub_generation.setVisible(visible)
-        self.view.hub_generation_label.setVisible(visible)
-
-    def new_visit(self) -> None:
-        """Clear both scans (and the hub generation) for the next visit; the job stays chosen."""
-        self.view.hub_generation.blockSignals(True)
-        self.view.hub_generation.setCurrentIndex(0)
-        self.view.hub_generation.blockSignals(False)
-        self.view.ppmid.clear()
-        self.view.hub.clear()
-        self.visit.new_visit()
-        self._invalidate_verdict(None)
-        self._show_other_job(None)
-        self._focus_scan(self.view.ppmid)
-
     # ------------------------------------------------------------------ recording
     def _record_shortcut(self) -> None:
         self.show_tab(TAB_CHECK)
-        button = self.view.record.view.record
-        if button.isEnabled():
-            button.click()
-        else:
-            self.view.record.show_result(self.tr("Cannot record yet: %1.").replace("%1", self.view.record.why_not))
+        self.check.record_shortcut()
 
-    def _record(self, choices: VisitChoices) -> None:
-        from app.domain.errors import DomainInputError
-        from app.services import visit
+    # ------------------------------------------------------------------ the visit (the Check tab's)
+    @property
+    def visit(self) -> Any:
+        """The visit session on screen (``VisitSession``)."""
+        return self.check.visit
 
-        try:
-            order = self.visit.record_order(visit.RecordChoices(
-                meter_id=choices.meter_id, hub_location=choices.hub_location, meter_type=choices.meter_type,
-                wan=choices.wan, aerial=choices.aerial, premise=choices.premise, metal=choices.metal,
-                connectivity=choices.connectivity, shared=choices.shared,
-                override_reason=choices.override_reason, remedy_chosen=choices.remedy_chosen,
-            ))
-        except DomainInputError as exc:
-            self.view.record.show_result(self.tr("Cannot record yet: %1.").replace("%1", str(exc)))
-            return
-        self.view.record.set_busy(True)
-        self.runner.run(lambda: visit.run_record(self.ctx, order), on_done=self._on_recorded,
-                        on_error=self._on_record_error)
+    @property
+    def check_inline(self) -> bool:
+        return bool(self.check.check_inline)
 
-    def _on_recorded(self, outcome: Any) -> None:
-        self.visit.recorded(outcome)
-        self.view.record.set_busy(False)
-        self.view.record.reset_after_record()
-        count = len(outcome.intents)
-        note = self.tr("Recorded visit for %1: %2 Service Requests queued.").replace("%1", outcome.job_ref)
-        note = note.replace("%2", str(count))
-        if outcome.override_reason:
-            note += " " + self.tr("Override reason kept: “%1”.").replace("%1", outcome.override_reason)
-        self.new_visit()
-        self.view.record.show_result("✔ " + note)
-        self.view.verdict.show_idle(note + " " + self.tr("Scan the next PPMID and hub, or see the Queue tab."),
-                                    "recorded")
-        self.refresh_queue()
-        self.visitRecorded.emit(outcome)
+    @check_inline.setter
+    def check_inline(self, value: bool) -> None:
+        self.check.check_inline = value
 
-    def _on_record_error(self, exc: BaseException) -> None:
-        self.view.record.set_busy(False)
-        from app.domain.errors import DomainInputError
-        from app.services.installs import VerdictChanged
+    def pick_job(self, job_ref: str) -> None:
+        self.check.pick_job(job_ref)
 
-        if isinstance(exc, VerdictChanged):
-            self._on_verdict_changed(exc)
-            return
-        self.visit.record_failed()
-        if isinstance(exc, DomainInputError):
-            text = self.tr("Not recorded: %1").replace("%1", str(exc))
-        else:
-            text = self.tr("Not recorded because of an unexpected error: %1").replace("%1", str(exc))
-            if not unexpected.is_expected(exc):
-                unexpected.report(exc)
-        self.view.record.show_result("✖ " + text)
-        self.visitFailed.emit(text)
+    def new_visit(self) -> None:
+        """Clear both scans (and the hub generation) for the next visit; the job stays chosen."""
+        self.check.new_visit()
 
-    def _on_verdict_changed(self, exc: Any) -> None:
-        """The data changed between the screen and the recording: nothing was recorded; show
-        the new verdict, which the installer reads before pressing Record again."""
-        from app.services import visit
+    def recheck(self) -> None:
+        """Judge the scanned pair again (after a regime change or an import)."""
+        self.check._request_check()
 
-        judged = visit.judge(self.ctx, 0, exc.pairing, self.visit.job)
-        self.visit.record_failed(judged)
-        assert self.visit.judged is not None
-        self._show_judged(self.visit.judged)
-        text = self.tr("Not recorded: the verdict changed since it was shown (new data or another regime). "
-                       "Read the new verdict, then record again.")
-        self.view.record.show_result("✖ " + text)
-        self.visitFailed.emit(text)
+    def _next_scan_box(self) -> Any:
+        return self.check.next_scan_box()
 
-    def _abort(self, reason: str) -> None:
-        from app.domain.errors import DomainInputError
-        from app.services import visit
-
-        meter = self.view.record.choices().meter_id or None
-        try:
-            order = self.visit.abort_order(reason, meter)
-        except DomainInputError as exc:
-            self.view.record.show_result(self.tr("Cannot abort yet: %1.").replace("%1", str(exc)))
-            return
-        self.view.record.set_busy(True)
-        self.runner.run(lambda: visit.run_abort(self.ctx, order), on_done=self._on_aborted,
-                        on_error=self._on_record_error)
-
-    def _on_aborted(self, outcome: Any) -> None:
-        self.visit.recorded(outcome)
-        self.view.record.set_busy(False)
-        self.view.record.reset_after_record()
-        self.new_visit()
-        note = self.tr("Aborted visit recorded for %1: “%2”.").replace("%1", outcome.job_ref)
-        self.view.record.show_result("✔ " + note.replace("%2", outcome.abort_reason or ""))
-        self.refresh_queue()
-        self.visitRecorded.emit(outcome)
+    def _data_ready_changed(self) -> None:
+        """The tab may check on the UI thread only with the cache open and no import running."""
+        self.check.data_ready = self._cache is not None and not self._importing
 
     # ------------------------------------------------------------------ queue and sync
     def refresh_queue(self) -> None:
@@ -602,7 +343,7 @@ class MainWindow(QMainWindow):
         # The sync pool: a pass stuck on the network never delays recording (io) or a verdict.
         self._syncs_in_flight += 1
         self.runner.run(lambda: queue_backend.sync(self.ctx, timed=timed), on_done=self._on_synced,
-                        on_error=self._on_sync_error, pool="sync")
+                        on_error=self._on_sync_error, pool="io")
 
     def _sync_ended(self) -> None:
         self._syncs_in_flight = max(0, self._syncs_in_flight - 1)
@@ -685,6 +426,7 @@ class MainWindow(QMainWindow):
         v.import_banner.show_message(text, busy=True)
         v.first_run.hide()
         self._importing = True
+        self._data_ready_changed()
         self.runner.run(work, on_done=self._on_imported, on_error=self._on_import_error,
                         on_progress=self._on_import_progress if with_progress else None)
 
@@ -693,6 +435,7 @@ class MainWindow(QMainWindow):
 
     def _on_imported(self, summary: backend.ImportSummary) -> None:
         self._importing = False
+        self._data_ready_changed()
         banner = self.view.import_banner
         banner.progress.hide()
         if summary.kind == "cpl":
@@ -724,6 +467,7 @@ class MainWindow(QMainWindow):
 
     def _on_import_error(self, exc: BaseException) -> None:
         self._importing = False
+        self._data_ready_changed()
         from app.domain.errors import DomainInputError
 
         if not isinstance(exc, DomainInputError):
@@ -759,13 +503,6 @@ class MainWindow(QMainWindow):
             target = self._next_scan_box()
             target.field.accept_picture_mime(mime)
         event.acceptProposedAction()
-
-    def _next_scan_box(self) -> Any:
-        focus = QApplication.focusWidget()
-        for box in (self.view.ppmid, self.view.hub):
-            if focus is not None and box.isAncestorOf(focus):
-                return box
-        return self.view.ppmid if self.view.ppmid.label is None else self.view.hub
 
     # ------------------------------------------------------------------ camera
     def open_camera(self, box: Any) -> None:
@@ -917,13 +654,11 @@ class MainWindow(QMainWindow):
 
     def _focus_job_search(self) -> None:
         self.show_tab(TAB_CHECK)
-        self.view.job_picker.view.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.view.job_picker.view.search.selectAll()
+        self.check.focus_job_search()
 
     def _focus_scan(self, box: Any) -> None:
         self.show_tab(TAB_CHECK)
-        box.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        box.edit.selectAll()
+        self.check.focus_scan(box)
 
     def _on_busy(self, pending: int) -> None:
         self.view.busy.setText(self.tr("Working…") if pending else "")

@@ -12,25 +12,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QPushButton,
-    QScrollArea,
     QStatusBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from app.ui.job_picker import JobPicker, Search
-from app.ui.record_panel import RecordPanel
-from app.ui.scan_box import ScanBox
-from app.ui.verdict_panel import VerdictPanel
+from app.ui.check_tab import CheckTab
 
 if TYPE_CHECKING:  # the panes' modules load with the panes, after the first paint
     from app.ui.banners import CameraPane, FirstRunBanner, ImportBanner
@@ -51,7 +43,7 @@ class _Later(NamedTuple):
 class MainWindowView:
     """Builds the window's widgets onto ``window``; public children are listed in ``__init__``."""
 
-    def __init__(self, window: QMainWindow, search: Search, data_dir: Path) -> None:
+    def __init__(self, window: QMainWindow, check_tab: CheckTab, data_dir: Path) -> None:
         central = QWidget(window)
         central.setObjectName("central")
         window.setCentralWidget(central)
@@ -63,50 +55,19 @@ class MainWindowView:
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
 
-        # --- Check tab
-        self.check_page = QWidget(self.tabs)
-        self.check_page.setObjectName("checkPage")
-        left_scroll = QScrollArea(self.check_page)
-        left_scroll.setObjectName("checkLeftScroll")
-        left_scroll.setWidgetResizable(True)
-        left_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        left = QWidget(left_scroll)
-        left.setObjectName("checkLeft")
-        left_scroll.setWidget(left)
-        left_column = QVBoxLayout(left)
-        left_column.setContentsMargins(0, 0, 8, 0)
-        left_column.setSpacing(6)
-        self.job_picker = JobPicker(search, left)
-        self.ppmid = ScanBox("ppmidScan", left)
-        self.hub = ScanBox("hubScan", left)
-        self.hub_generation_label = QLabel(left)
-        self.hub_generation = QComboBox(left)
-        self.hub_generation.setObjectName("hubGenerationInput")
-        self.hub_generation_label.setBuddy(self.hub_generation)
-        generation_row = QHBoxLayout()
-        generation_row.addWidget(self.hub_generation_label)
-        generation_row.addWidget(self.hub_generation, 1)
-        # Shown when the scanned devices belong to another job than the one chosen.
-        self.switch_job = QPushButton(left)
-        self.switch_job.setObjectName("switchJobButton")
-        self.switch_job.hide()
-
-        self.record = RecordPanel(left)
-        left_column.addWidget(self.job_picker)
-        left_column.addWidget(self.ppmid)
-        left_column.addWidget(self.hub)
-        left_column.addLayout(generation_row)
-        left_column.addWidget(self.switch_job)
-        left_column.addWidget(self.record)
-        left_column.addStretch(1)
-
-        self.verdict = VerdictPanel(self.check_page)
-        columns = QHBoxLayout(self.check_page)
-        columns.setContentsMargins(0, 8, 0, 0)
-        columns.setSpacing(14)
-        columns.addWidget(left_scroll, 5)
-        columns.addWidget(self.verdict, 6)
+        # --- Check tab: its own widget; the shell reaches its children through these names.
+        self.check_page = check_tab
+        check_tab.setParent(self.tabs)
+        cv = check_tab.view
+        self.job_picker = cv.job_picker
+        self.ppmid = cv.ppmid
+        self.hub = cv.hub
+        self.hub_generation_label = cv.hub_generation_label
+        self.hub_generation = cv.hub_generation
+        self.switch_job = cv.switch_job
+        self.record = cv.record
+        self.verdict = cv.verdict
+        left_column = cv.left_column
 
         # What the first screen does not show (the Queue and Settings panes, the banners,
         # the camera pane) is built on first use or right after the first paint
