@@ -13,8 +13,8 @@ LEVELS = [
     ("OK under both regimes", "ok", "OK", "SMETS2+"),
     ("SMETS1 caveats", "ok", "OK", "SMETS1"),
     ("hub model missing", "warn", "WARNING", "SMETS2+"),
-    ("tactical STOP (mismatch)", "block", "STOP", "None"),
-    ("UNKNOWN until", "unknown", "UNKNOWN", "None"),
+    ("tactical STOP (mismatch)", "block", "STOP", "—"),
+    ("UNKNOWN until", "unknown", "UNKNOWN", "—"),
 ]
 
 

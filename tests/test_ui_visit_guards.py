@@ -91,3 +91,35 @@ def test_a_verdict_changed_under_the_screen_is_shown_and_not_recorded(hubcheck) 
     assert shown is not None and shown != "block"
     outcome = hubcheck.record()
     assert outcome.regime == "mp202" and outcome.verdict_level == shown
+
+
+def test_recorded_keeps_the_verdict_and_version_in_view(hubcheck) -> None:
+    good = case_for("OK under both regimes")
+    hubcheck.pick_job(good.job_ref)
+    hubcheck.scan_ppmid(good.ppmid_label)
+    hubcheck.scan_hub(good.hub_label)
+    hubcheck.wait_verdict("ok")
+    hubcheck.record()
+    assert hubcheck.level_text == "RECORDED"
+    assert hubcheck.resulting_text == "SMETS2+"  # what was recorded stays readable
+    assert "Service Requests queued" in hubcheck.text("verdictHeadlineLabel")
+
+
+def test_an_abort_shows_an_aborted_banner(hubcheck) -> None:
+    good = case_for("OK under both regimes")
+    hubcheck.pick_job(good.job_ref)
+    hubcheck.abort("No access to the meter cupboard")
+    assert hubcheck.level_text == "ABORTED"
+    assert "No access to the meter cupboard" in hubcheck.text("verdictHeadlineLabel")
+
+
+def test_no_working_ppmid_is_a_dash_not_none(hubcheck) -> None:
+    stop = case_for("tactical STOP (mismatch)")
+    hubcheck.pick_job(stop.job_ref)
+    hubcheck.scan_ppmid(stop.ppmid_label)
+    hubcheck.scan_hub(stop.hub_label)
+    hubcheck.wait_verdict("block")
+    assert hubcheck.resulting_text == "—"
+    assert "no working PPMID" in hubcheck.window.view.verdict.view.resulting_caption.text()
+    assert hubcheck.text("jobSummaryLabel").startswith(f"Chosen: {stop.job_ref}")
+    assert "?" not in hubcheck.text("jobSummaryLabel")

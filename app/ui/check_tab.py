@@ -380,10 +380,11 @@ class CheckTab(QWidget):
         note = note.replace("%2", str(count))
         if outcome.override_reason:
             note += " " + self.tr("Override reason kept: “%1”.").replace("%1", outcome.override_reason)
+        recorded = self._result
         self.new_visit()
         self.view.record.show_result("✔ " + note)
-        self.view.verdict.show_idle(note + " " + self.tr("Scan the next PPMID and hub, or see the Queue tab."),
-                                    "recorded")
+        self.view.verdict.show_recorded(
+            recorded, note + " " + self.tr("Scan the next PPMID and hub, or see the Queue tab."), "recorded")
         self.queueChanged.emit()
         self.visitRecorded.emit(outcome)
 
@@ -437,9 +438,12 @@ class CheckTab(QWidget):
         self.visit.recorded(outcome)
         self.view.record.set_busy(False)
         self.view.record.reset_after_record()
+        shown = self._result
         self.new_visit()
         note = self.tr("Aborted visit recorded for %1: “%2”.").replace("%1", outcome.job_ref)
-        self.view.record.show_result("✔ " + note.replace("%2", outcome.abort_reason or ""))
+        note = note.replace("%2", outcome.abort_reason or "")
+        self.view.record.show_result("✔ " + note)
+        self.view.verdict.show_recorded(shown, note, "aborted")
         self.queueChanged.emit()
         self.visitRecorded.emit(outcome)
 

@@ -107,12 +107,12 @@ class JobPicker(QWidget):
         if job is None or (self._job is not None and job.job_ref == self._job.job_ref):
             return
         self._job = job
-        self.view.summary.setText(
-            self.tr("Chosen: %1 — %2, %3")
-            .replace("%1", job.job_ref)
-            .replace("%2", job.address or "?")
-            .replace("%3", job.postcode or "?")
-        )
+        where = ", ".join(part for part in (job.address, job.postcode) if part)
+        if where:
+            text = self.tr("Chosen: %1 — %2").replace("%1", job.job_ref).replace("%2", where)
+        else:  # a job pack with no address: say nothing rather than print placeholders
+            text = self.tr("Chosen: %1").replace("%1", job.job_ref)
+        self.view.summary.setText(text)
         self.jobChosen.emit(job)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -39,6 +39,7 @@ _LEVELS: dict[str, Look] = {
     "unknown": Look("question", "UNKNOWN", "The hub's SMETS generation is not known yet.", "#263238", "#FFFFFF"),
     "idle": Look("dash", "WAITING", "Scan the PPMID and the Communications Hub.", "#ECEFF1", "#000000"),
     "recorded": Look("tick", "RECORDED", "The visit is recorded and its requests are queued.", "#0D47A1", "#FFFFFF"),
+    "aborted": Look("dash", "ABORTED", "The visit is recorded as ended without an install.", "#37474F", "#FFFFFF"),
 }
 
 _SEVERITIES: dict[str, Look] = {

@@ -318,7 +318,7 @@ class MainWindow(QMainWindow):
         self.queueRefreshed.emit(len(snapshot.rows))
 
     def _show_queue_count(self, queued: int | None, by_state: dict[str, int] | None = None) -> None:
-        text = self.tr("Queued: %1").replace("%1", "?" if queued is None else str(queued))
+        text = self.tr("Queued: %1").replace("%1", "—" if queued is None else str(queued))
         self.view.queue_count.setText(text)
         self.view.tabs.setTabText(TAB_QUEUE, self.tr("Queue (%1)").replace("%1", str(queued or 0)))
         if by_state:

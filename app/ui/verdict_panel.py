@@ -82,6 +82,7 @@ class VerdictPanel(QWidget):
         after a visit was recorded, so the banner confirms it instead of looking idle."""
         self._level = None
         self._paint_banner(look, message)
+        self.view.resulting_caption.setText(self.tr("Resulting version"))
         self.view.resulting.setText("—")
         self.view.resulting.setAccessibleName(self.tr("Resulting version: none yet"))
         self._show_reasons([])
@@ -95,9 +96,15 @@ class VerdictPanel(QWidget):
         self._level = verdict.level.value
         self._regime = verdict.regime
         self._paint_banner(verdict.level, headline)
-        resulting = verdict.resulting_smets.value if verdict.resulting_smets else self.tr("None")
-        self.view.resulting.setText(resulting)
-        self.view.resulting.setAccessibleName(self.tr("Resulting version: %1").replace("%1", resulting))
+        if verdict.resulting_smets is not None:
+            resulting = verdict.resulting_smets.value
+            self.view.resulting_caption.setText(self.tr("Resulting version"))
+            self.view.resulting.setText(resulting)
+            self.view.resulting.setAccessibleName(self.tr("Resulting version: %1").replace("%1", resulting))
+        else:
+            self.view.resulting_caption.setText(self.tr("Resulting version: no working PPMID"))
+            self.view.resulting.setText("—")
+            self.view.resulting.setAccessibleName(self.tr("Resulting version: none, no working PPMID"))
         self._show_reasons(reason_rows(verdict, self.tr("Nothing to do: for your information.")))
         rows = []
         if verdict.ppmid_cpl_entry is not None:
@@ -106,6 +113,18 @@ class VerdictPanel(QWidget):
             rows.append(CplRow(self.tr("Hub"), verdict.hub_cpl_entry))
         self.cpl_model.set_rows(rows)
         self._size_cpl_columns()
+        self._bump()
+
+    def show_recorded(self, result: Any | None, note: str, look: str = "recorded") -> None:
+        """After Record (``look="recorded"``) or Abort (``"aborted"``): the banner says so,
+        and the verdict that was recorded (level, resulting version, reasons) stays in view
+        so the installer can still read what was decided."""
+        if result is not None:
+            self.show_result(result)
+        else:
+            self.show_idle(None)
+        self._level = None  # no verdict is pending: the next scans start a new one
+        self._paint_banner(look, note)
         self._bump()
 
     def resizeEvent(self, event: Any) -> None:
@@ -154,7 +173,7 @@ class VerdictPanel(QWidget):
         self.view.banner.setAccessibleDescription(f"{look.word}. {message or look.headline}")
 
     def _show_regime(self) -> None:
-        regime = self._regime.label if self._regime else "?"
+        regime = self._regime.label if self._regime else "—"
         self.view.regime.setText(self.tr("Regime: %1").replace("%1", regime))
 
     def _bump(self) -> None:
