@@ -123,3 +123,19 @@ def test_no_working_ppmid_is_a_dash_not_none(hubcheck) -> None:
     assert "no working PPMID" in hubcheck.window.view.verdict.view.resulting_caption.text()
     assert hubcheck.text("jobSummaryLabel").startswith(f"Chosen: {stop.job_ref}")
     assert "?" not in hubcheck.text("jobSummaryLabel")
+
+
+def test_f1_opens_and_closes_a_help_pane_beside_the_work(hubcheck) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    window = hubcheck.window
+    window.show()
+    window.activateWindow()
+    hubcheck.qtbot.keyClick(window, Qt.Key.Key_F1)
+    pane = window.findChild(QWidget, "helpPane")
+    assert pane is not None and pane.isVisible()
+    text = window.findChild(QWidget, "helpText").toPlainText()
+    assert "After a STOP" in text and "Ctrl+Enter" in text and "re-scan" in text
+    assert hubcheck.widget("recordInstallButton").isVisible()  # the work stays on screen
+    hubcheck.qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert not pane.isVisible()
