@@ -279,8 +279,9 @@ def test_cpl_status_and_lookup_json(sample_dir: Path) -> None:
         lambda: run("cpl", "lookup", "--manufacturer", "FFFF", "--model", "0", "--json", data_dir=sample_dir),
     )
     st = ok_json(status)
-    assert set(st) == {"file", "file_date", "imported_at", "rows", "rejected"}
+    assert set(st) == {"file", "file_date", "imported_at", "rows", "rejected", "file_date_source"}
     assert (st["file"], st["rows"], st["rejected"]) == ("cpl.csv", 14, 0)
+    assert st["file_date_source"] == "modified", "the sample CPL states no date of its own"
     assert st["imported_at"]
     entries = ok_json(found)
     assert entries["count"] == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,10 +12,12 @@ from app.domain.cpl_format import (
     CplHeaderError,
     HeaderMap,
     RowProblem,
+    date_in_text,
     find_header,
     map_header,
     normalise_header,
     row_to_entry,
+    stated_file_date,
 )
 from app.domain.devices import CplStatus, DeviceType
 from app.domain.errors import DomainInputError
@@ -208,3 +212,33 @@ def test_arbitrary_tables_find_a_header_or_raise_the_header_error(rows: list[lis
         return
     assert 0 <= index < len(rows)
     assert {"device_type", "manufacturer_id", "model_id", "firmware_version"} <= set(mapping.fields)
+
+
+# --- the date a CPL states for itself --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Published 2026-10-01", date(2026, 10, 1)),
+        ("CPL_20261001", date(2026, 10, 1)),
+        ("Date: 01/10/2026", date(2026, 10, 1)),  # day first, as written in GB
+        ("1st October 2026", date(2026, 10, 1)),
+        ("Oct 1, 2026", date(2026, 10, 1)),
+        ("31/02/2026 corrected 2026-03-04", date(2026, 3, 4)),  # not a real day: passed over
+        ("cpl-2026-11", None),  # a month is not a day
+        ("October 2026", None),
+        ("10E0 00090100 5A000002", None),  # hex identifiers are not dates
+    ],
+)
+def test_date_in_text(text: str, expected: date | None) -> None:
+    assert date_in_text(text) == expected
+
+
+def test_stated_file_date_prefers_a_title_row_that_says_it_is_the_date() -> None:
+    rows: list[list[object]] = [["Central Products List"], ["Generated from the 2026-01-05 extract"], ["Published", "2026-10-01"]]
+    assert stated_file_date(rows, "cpl.csv") == date(2026, 10, 1)
+    assert stated_file_date(rows[:2], "cpl.csv") == date(2026, 1, 5), "else any date above the header"
+    assert stated_file_date([["Date", datetime(2026, 9, 30, 0, 0)]], "cpl.xlsx") == date(2026, 9, 30)
+    assert stated_file_date([], "CPL 2026-10-01.xlsx") == date(2026, 10, 1), "else the file name"
+    assert stated_file_date([["Central Products List"]], "cpl.csv") is None

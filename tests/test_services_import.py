@@ -52,7 +52,10 @@ def test_plain_csv_imports_every_row(ctx: AppContext, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "cpl.csv", [CPL_HEADER, *GOOD])
     report = import_cpl(ctx, path)
     assert (report.imported, report.rejected) == (3, [])
-    assert report.to_json() == {"file": "cpl.csv", "imported": 3, "rejected": 0, "problems": []}
+    data = report.to_json()
+    assert data.pop("file_date") == datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None).isoformat()
+    assert data == {"file": "cpl.csv", "imported": 3, "rejected": 0, "problems": [],
+                    "file_date_source": "modified", "previous": None}
     entries = lookup(ctx, "10e0", "00090100")
     assert len(entries) == 2
 

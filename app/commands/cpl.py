@@ -1,13 +1,16 @@
-"""``hubcheck cpl import|status|lookup``."""
+"""``hubcheck cpl import|restore|status|lookup``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.commands.common import open_context, print_json
+
+if TYPE_CHECKING:
+    from app.store.cpl_repo import CplCacheStatus
 
 
 def register(subparsers: Any) -> None:
@@ -19,6 +22,10 @@ def register(subparsers: Any) -> None:
     imp.add_argument("file", type=Path)
     imp.add_argument("--json", action="store_true", help="print the import report as JSON")
     imp.set_defaults(handler=_import)
+
+    restore = sub.add_parser("restore", help="bring back the CPL the last import replaced (twice: undo)")
+    restore.add_argument("--json", action="store_true", help="print the restored and the kept CPL as JSON")
+    restore.set_defaults(handler=_restore)
 
     status = sub.add_parser("status", help="which CPL file the cache holds")
     status.add_argument("--json", action="store_true")
@@ -52,6 +59,41 @@ def _import(args: argparse.Namespace) -> int:
             print(f"  line {problem.line}: {problem.message}")
         if len(report.rejected) > 50:
             print(f"  … and {len(report.rejected) - 50} more")
+        if report.previous is not None:
+            prev = report.previous
+            print(f"The CPL it replaced ({prev.file_name}, {prev.row_count} rows, {_dated(prev)}) is kept: "
+                  "`hubcheck cpl restore` brings it back.")
+    return 0
+
+
+def _dated(st: CplCacheStatus) -> str:
+    """How a CPL's date reads: the file's own date, or its modification time when it states none."""
+    from app.domain.cpl_format import DATE_FROM_FILE
+
+    if st.file_date is None:
+        return "date unknown"
+    if st.file_date_source == DATE_FROM_FILE:
+        return f"dated {st.file_date.date().isoformat()}"
+    return f"file modified {st.file_date.isoformat(sep=' ', timespec='minutes')}"
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from app.commands.common import CliError
+    from app.services.cpl_import import NoPreviousCplError, restore_previous_cpl
+
+    ctx = open_context(args)
+    try:
+        report = restore_previous_cpl(ctx)
+    except NoPreviousCplError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        print_json(report.to_json())
+    else:
+        now = report.restored
+        print(f"Restored CPL {now.file_name}: {now.row_count} rows, {_dated(now)}.")
+        if report.previous is not None:
+            print(f"The CPL it replaced ({report.previous.file_name}) is kept: run `hubcheck cpl restore` again "
+                  "to bring it back.")
     return 0
 
 
@@ -70,13 +112,14 @@ def _status(args: argparse.Namespace) -> int:
         "imported_at": st.imported_at.isoformat() if st.imported_at else None,
         "rows": st.row_count,
         "rejected": st.rejected_count,
+        "file_date_source": st.file_date_source,
     }
     if args.json:
         print_json(data)
     elif st.empty:
         print("No CPL imported yet: run `hubcheck cpl import FILE`.")
     else:
-        print(f"CPL {st.file_name}: {st.row_count} rows, file dated {data['file_date']}, imported {data['imported_at']}")
+        print(f"CPL {st.file_name}: {st.row_count} rows, {_dated(st)}, imported {data['imported_at']}")
     return 0
 
 

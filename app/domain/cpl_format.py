@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from operator import itemgetter
 
 from app.domain.devices import CplEntry, CplStatus, DeviceType
@@ -244,3 +245,94 @@ def row_to_entry(row: Sequence[object], header: HeaderMap, line: int) -> CplEntr
     if isinstance(values, RowProblem):
         return values
     return entry_from_values(values)
+
+
+# --- the date a CPL file states ---------------------------------------------------------------------
+
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_YEAR = r"(?:19|20)\d{2}"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+# Full dates only (a month and year alone is not a day): ISO (2026-10-01, 2026_10_01), compact
+# (20261001), day first as written in GB (01/10/2026, 1.10.2026) and with a month name
+# (1 October 2026, 1st Oct 2026, October 1, 2026).
+_DATE_RE = re.compile(
+    rf"""(?<![0-9])(?:
+        (?P<iy>{_YEAR})[-/._ ](?P<im>\d{{1,2}})[-/._ ](?P<id>\d{{1,2}})
+      | (?P<cy>20\d{{2}})(?P<cm>\d{{2}})(?P<cd>\d{{2}})
+      | (?P<ud>\d{{1,2}})[-/._ ](?P<um>\d{{1,2}})[-/._ ](?P<uy>{_YEAR})
+      | (?P<td>\d{{1,2}}){_ORDINAL}[-\s]+(?P<tm>{_MONTH})\.?[-\s,]+(?P<ty>{_YEAR})
+      | \b(?P<sm>{_MONTH})\.?\s+(?P<sd>\d{{1,2}}){_ORDINAL},?\s+(?P<sy>{_YEAR})
+    )(?![0-9])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Where an import's file date came from: stated in the file (its title rows or its name),
+# or the file system's modification time because the file states none.
+DATE_FROM_FILE = "file"
+DATE_MODIFIED = "modified"
+# Words that mark a title row as the one giving the list's date ("Published 1 October 2026").
+_DATE_WORDS = re.compile(r"publish|dated?\b|issued?|as (?:at|of)|effective|updated|release|version", re.IGNORECASE)
+
+
+def _month_number(name: str) -> int:
+    name = name.lower()
+    return next(i for i, full in enumerate(_MONTH_NAMES, start=1) if full.startswith(name[:3]))
+
+
+def date_in_text(text: str) -> date | None:
+    """The first full, real calendar date written in ``text``, or None.
+
+    A match that is not a real day (31/02/2026) is passed over and the search goes on.
+    """
+    position = 0
+    while (match := _DATE_RE.search(text, position)) is not None:
+        g = match.groupdict()
+        try:
+            if g["iy"]:
+                found = date(int(g["iy"]), int(g["im"]), int(g["id"]))
+            elif g["cy"]:
+                found = date(int(g["cy"]), int(g["cm"]), int(g["cd"]))
+            elif g["uy"]:
+                found = date(int(g["uy"]), int(g["um"]), int(g["ud"]))
+            elif g["ty"]:
+                found = date(int(g["ty"]), _month_number(g["tm"]), int(g["td"]))
+            else:
+                found = date(int(g["sy"]), _month_number(g["sm"]), int(g["sd"]))
+        except ValueError:
+            position = match.start() + 1
+            continue
+        return found
+    return None
+
+
+def _date_in_row(row: Sequence[object]) -> date | None:
+    for cell in row:
+        if isinstance(cell, datetime):  # a spreadsheet date cell
+            return cell.date()
+        if isinstance(cell, date):
+            return cell
+    return date_in_text(" ".join(str(c) for c in row if c is not None))
+
+
+def stated_file_date(title_rows: Sequence[Sequence[object]], file_name: str) -> date | None:
+    """The date a CPL states for itself: in the rows above its header, else in its file name.
+
+    A title row that says what its date is ("Published", "Date", "Issued", "Version", …)
+    wins over one that merely holds a date; None when the file states no full date, in
+    which case the caller falls back to the file's modification time and says so.
+    """
+    undated: date | None = None
+    for row in title_rows:
+        found = _date_in_row(row)
+        if found is None:
+            continue
+        if _DATE_WORDS.search(" ".join(str(c) for c in row if c is not None)):
+            return found
+        undated = undated or found
+    if undated is not None:
+        return undated
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    return date_in_text(stem)

@@ -22,6 +22,8 @@ class CacheSummary:
     cpl_file_date: datetime | None
     cpl_rows: int
     has_jobs: bool
+    # "file" (the CPL states its date) or "modified" (its modification time); None: no CPL.
+    cpl_file_date_source: str | None = None
 
 
 def search_jobs(ctx: AppContext, text: str = "", limit: int = 200) -> list[JobSummary]:
@@ -45,7 +47,7 @@ def cache_summary(ctx: AppContext) -> CacheSummary:
     status = cpl_repo.status(ctx.engine)
     with ctx.engine.connect() as conn:
         has_jobs = device_repo.has_jobs(conn)
-    return CacheSummary(status.file_name, status.file_date, status.row_count, has_jobs)
+    return CacheSummary(status.file_name, status.file_date, status.row_count, has_jobs, status.file_date_source)
 
 
 def model_entry_for(ctx: AppContext, record: DeviceRecord, generation: Generation) -> CplEntry | None:

@@ -23,7 +23,7 @@ MigrationStep = Callable[[Connection], None]
 
 # version -> step that upgrades from version-1. Append only; never edit a released step.
 STEPS: dict[int, MigrationStep] = {}
-LATEST_VERSION = 2
+LATEST_VERSION = 3
 
 
 class SchemaTooNewError(RuntimeError):
@@ -44,6 +44,23 @@ def _add_outbox_and_audit(conn: Connection) -> None:
     from app.store.outbox_models import OUTBOX_TABLES
 
     Base.metadata.create_all(conn, tables=OUTBOX_TABLES)
+
+
+@register_step(3)
+def _keep_previous_cpl(conn: Connection) -> None:
+    """Version 3: the previous CPL kept beside the cache, and where each import's file date came from.
+
+    Every import before this version dated the file by its modification time, so existing
+    records say "modified"; the latest import is the one whose rows the cache holds.
+    """
+    conn.exec_driver_sql(
+        "ALTER TABLE cpl_imports ADD COLUMN file_date_source VARCHAR(8) NOT NULL DEFAULT 'modified'"
+    )
+    conn.exec_driver_sql("ALTER TABLE cpl_imports ADD COLUMN cache_slot VARCHAR(8)")
+    conn.exec_driver_sql(
+        "UPDATE cpl_imports SET cache_slot = 'current' WHERE id = (SELECT MAX(id) FROM cpl_imports)"
+    )
+    Base.metadata.tables["cpl_previous_entries"].create(conn, checkfirst=True)
 
 
 def current_version(conn: Connection) -> int:

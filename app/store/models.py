@@ -16,8 +16,8 @@ class Base(DeclarativeBase):
     pass
 
 
-class CplEntryRow(Base):
-    __tablename__ = "cpl_entries"
+class _CplEntryColumns:
+    """The columns of a CPL entry, shared by the cache and the previous CPL kept beside it."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     device_type: Mapped[str] = mapped_column(String(8))
@@ -35,7 +35,21 @@ class CplEntryRow(Base):
     source_line: Mapped[int | None] = mapped_column(Integer, nullable=True)
     extra_json: Mapped[str] = mapped_column(Text, default="")
 
+
+class CplEntryRow(_CplEntryColumns, Base):
+    __tablename__ = "cpl_entries"
+
     __table_args__ = (Index("ix_cpl_model", "manufacturer_id", "model_id"),)
+
+
+class CplPreviousEntryRow(_CplEntryColumns, Base):
+    """The CPL an import replaced, kept so ``hubcheck cpl restore`` can bring it back.
+
+    Never looked up, so it has no index. An import renames ``cpl_entries`` to this table
+    (no copy of 100,000 rows) and a restore swaps the two names back.
+    """
+
+    __tablename__ = "cpl_previous_entries"
 
 
 class CplImportRow(Base):
@@ -50,6 +64,10 @@ class CplImportRow(Base):
     row_count: Mapped[int] = mapped_column(Integer)
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str] = mapped_column(String(64), default="")
+    # "file": the date is stated in the file's content or name; "modified": its modification time.
+    file_date_source: Mapped[str] = mapped_column(String(8), default="modified", server_default="modified")
+    # "current" (the cache holds its rows), "previous" (kept for a restore) or None (history).
+    cache_slot: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class JobRow(Base):

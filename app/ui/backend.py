@@ -26,6 +26,9 @@ class CplSummary:
     file_name: str | None
     file_date: str | None
     row_count: int
+    # "file": ``file_date`` is the date the CPL states; "modified": the file's modification
+    # time (show it as "file modified …"); None when no CPL was imported.
+    file_date_source: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -75,7 +78,8 @@ def cache_state(ctx: AppContext) -> CacheState:
 
     summary = cache_summary(ctx)
     file_date = summary.cpl_file_date.date().isoformat() if summary.cpl_file_date else None
-    return CacheState(CplSummary(summary.cpl_file, file_date, summary.cpl_rows), summary.has_jobs, queued_count(ctx))
+    cpl = CplSummary(summary.cpl_file, file_date, summary.cpl_rows, summary.cpl_file_date_source)
+    return CacheState(cpl, summary.has_jobs, queued_count(ctx))
 
 
 def search_jobs(ctx: AppContext, text: str, limit: int = 200) -> list[JobRow]:
