@@ -150,6 +150,8 @@ class MainWindow(QMainWindow):
         self._action(visit_menu, self.tr("&Record install"), "Ctrl+Return", self._record_shortcut)
         self._action(visit_menu, self.tr("&New visit (clear scans)"), "Ctrl+N", self.new_visit)
         self._action(visit_menu, self.tr("&Sync now"), "F5", self.sync_now)
+        view_menu.addSeparator()
+        self._action(view_menu, self.tr("&Help"), "F1", self.toggle_help)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self._record_shortcut)
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[[], Any]) -> QAction:
@@ -649,6 +651,18 @@ class MainWindow(QMainWindow):
         self.dataDirRemembered.emit(path)
 
     # ------------------------------------------------------------------ misc
+    def toggle_help(self) -> None:
+        """F1: open the help pane beside the work (built on first use), or close it."""
+        pane = self.findChild(QWidget, "helpPane")
+        if pane is None:
+            from app.ui.help_pane import HelpPane
+
+            pane = HelpPane(self)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, pane)
+            pane.show()
+            return
+        pane.setVisible(not pane.isVisible())
+
     def show_tab(self, index: int) -> None:
         self.view.tabs.setCurrentIndex(index)
 
