@@ -2,9 +2,10 @@
 
 Stable entry points for the window and the command line:
 
-* :func:`sync_once` (``app.sync.engine``) — one pass, in the calling thread → :class:`SyncReport`;
-* :class:`SyncService` (``app.sync.service``) — the background worker (timer, "Sync now",
-  network return);
+* :func:`sync_once` (``app.sync.engine``) — one pass, in the calling thread → :class:`SyncReport`
+  (the window runs it on its task runner's ``sync`` pool; ``hubcheck sync`` in its own thread);
+* :class:`SyncService` (``app.sync.service``) — a background worker for a process without Qt
+  (timer, "Sync now", network return); the window does not use it;
 * :func:`recover_in_flight` — start-up recovery of rows a crash left ``sent``.
 """
 

@@ -3,7 +3,8 @@
 Why jitter: after an outage every laptop of a supplier comes back at once; spreading
 their retries over half of each interval keeps them from hitting the back office in
 lock-step. Why a cap: an installer should never wait more than a quarter of an hour for
-a retry once the network is back (and "Sync now" or a network-up event skips the wait).
+a retry once the network is back. Timed passes (the window's timer, a returning network)
+honour the wait; only a person's "Sync now" skips it (``app.sync.engine``).
 """
 
 from __future__ import annotations
