@@ -49,14 +49,19 @@ def _get(args: argparse.Namespace) -> int:
 
 def _set(args: argparse.Namespace) -> int:
     from app.commands.common import CliError
+    from app.domain.errors import DomainInputError
     from app.store.settings import SettingError
 
     ctx = context(args)
     try:
-        ctx.settings.set(args.key, args.value)
         if args.key == "regime":
-            ctx.settings.set("regime_source", "local")
-    except SettingError as exc:
+            # Journaled, and refused when the back office owns the regime.
+            from app.services.regime import change_regime_locally
+
+            change_regime_locally(ctx, args.value, reason="hubcheck settings set")
+        else:
+            ctx.settings.set(args.key, args.value)
+    except (SettingError, DomainInputError) as exc:
         raise CliError(str(exc)) from None
     return 0
 

@@ -89,6 +89,16 @@ def _int_range(key: str, low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _int_choice(key: str, choices: tuple[int, ...]) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        text = str(value).strip().rstrip("%").strip()
+        if not text.isdigit() or int(text) not in choices:
+            raise SettingError(f"{key} {value!r} is not allowed; allowed values: {', '.join(map(str, choices))}")
+        return int(text)
+
+    return parse
+
+
 def _bool(key: str) -> Callable[[str], bool]:
     def parse(value: str) -> bool:
         v = str(value).strip().lower()
@@ -106,6 +116,8 @@ SPECS: dict[str, SettingSpec] = {
     for s in (
         SettingSpec("regime", DEFAULT_REGIME.value, _regime, "tactical, mp202"),
         SettingSpec("regime_source", "local", _choice("regime_source", ("local", "backoffice")), "local, backoffice"),
+        # When the regime took effect (the back office's date) or was changed here; shown beside it.
+        SettingSpec("regime_since", "", _text, "an ISO date or time; set by HubCheck"),
         SettingSpec("originator_id", "", _originator, "an EUI-64, e.g. 90-B3-D5-1F-30-01-00-00"),
         SettingSpec("backoffice_url", "", _url, "an http(s) URL"),
         SettingSpec("backoffice_token", "", _text, "the token the back office issued", secret=True),
@@ -116,6 +128,10 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("wedge_min_length", 8, _int_range("wedge_min_length", 3, 64), "3-64"),
         SettingSpec("sound_enabled", True, _bool("sound_enabled"), "true, false"),
         SettingSpec("join_time_period", 3600, _int_range("join_time_period", 1, 3600), "1-3600 seconds"),
+        # The window's text size in per cent (arm's-length reading) and a high-contrast palette
+        # (bright sun, tired eyes); both are applied at once when saved.
+        SettingSpec("text_scale", 100, _int_choice("text_scale", (100, 125, 150)), "100, 125, 150 (per cent)"),
+        SettingSpec("high_contrast", False, _bool("high_contrast"), "true, false"),
     )
 }
 

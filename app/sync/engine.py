@@ -421,7 +421,8 @@ class _Pass:
         self.report.regime_source = "backoffice"
         if values.get("regime") == answer.regime and values.get("regime_source") == "backoffice":
             return
-        settings.set_many({"regime": answer.regime, "regime_source": "backoffice"})
+        since = answer.effective_from or _iso()
+        settings.set_many({"regime": answer.regime, "regime_source": "backoffice", "regime_since": since})
         self.report.regime_changed = True
         with self.engine.begin() as conn:
             audit.append(

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.domain.smets import Regime, parse_regime
 from app.services.context import AppContext
+from app.ui import fit
 from app.ui.check_tab import CheckTab
 from app.ui.main_window_view import MainWindowView
 from app.ui.sound import SoundCues
@@ -81,12 +82,14 @@ class MainWindow(QMainWindow):
         self.camera_source_factory: Callable[[], Any] | None = None
         self.action_mute: QAction | None = None  # the menus' actions arrive after the first paint
 
-        font = self.font()
-        font.setPointSizeF(max(font.pointSizeF(), 11.5))
-        self.setFont(font)
+        # Text size and palette before any widget is built: widgets that size their own
+        # fonts (captions, the verdict's words) do so from this base.
+        fit.apply_text_scale(int(self._settings.get("text_scale", 100)))
+        fit.apply_contrast(bool(self._settings.get("high_contrast", False)))
         self.setWindowTitle(self.tr("HubCheck — PPMID and Communications Hub pairing"))
         self.setAcceptDrops(True)
-        self.resize(1280, 820)
+        fit.fit_to_screen(self)  # inside the screen's available area, frame included
+        self.firstPainted.connect(self._fit_frame)
         self.sound = SoundCues(bool(self._settings.get("sound_enabled", True)), self)
         #: The Check tab: the visit itself; the window around it is the shell.
         self.check = CheckTab(ctx, self.runner, self.sound)
@@ -253,6 +256,14 @@ class MainWindow(QMainWindow):
             )
         self._show_queue_count(state.queued)
         self.view.first_run.setVisible(cpl.empty and not state.has_jobs)
+
+    def _fit_frame(self) -> None:
+        """Once the window manager has framed the window, its real frame replaces the guessed
+        one: a window (or its title bar) past the available area is fitted again."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        if not fit.inside_available(self):
+            fit.fit_to_screen(self)
 
     def _install_wedge(self) -> None:
         """App-wide keyboard-wedge detection: a burst typed anywhere lands in the next scan field."""
@@ -567,11 +578,17 @@ class MainWindow(QMainWindow):
             self.refresh_queue()
 
     def _save_settings(self, values: dict[str, str]) -> None:
-        if "regime" in values and values["regime"] != self._settings.get("regime"):
-            values = {**values, "regime_source": "local"}  # the installer chose it on this laptop
+        regime = values.get("regime")
+        others = {k: v for k, v in values.items() if k != "regime"}
+        change_regime = regime is not None and regime != self._settings.get("regime")
 
         def work() -> dict[str, Any]:
-            self.ctx.settings.set_many(values)
+            self.ctx.settings.set_many(others)
+            if change_regime and regime is not None:
+                # Journaled, and refused when the back office owns the regime.
+                from app.services.regime import change_regime_locally
+
+                change_regime_locally(self.ctx, regime, reason="Settings pane")
             return dict(self.ctx.settings.load().values)
 
         self.runner.run(work, on_done=self._on_settings_saved, on_error=self._on_settings_error)
@@ -604,6 +621,10 @@ class MainWindow(QMainWindow):
             + "\n" + source
         )
         self.view.verdict.set_regime(regime)
+        fit.apply_contrast(bool(values.get("high_contrast", False)))
+        fit.apply_text_scale(int(values.get("text_scale", 100)))
+        if self._painted:
+            self._fit_frame()  # larger text may have grown the window past the screen
         self.sound.set_enabled(bool(values.get("sound_enabled", True)))
         if self.action_mute is not None:
             self.action_mute.setChecked(not self.sound.enabled)

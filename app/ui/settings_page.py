@@ -84,6 +84,7 @@ class SettingsPage(QWidget):
         self._values = dict(values)
         v = self.view
         v.regime.setCurrentIndex(max(0, v.regime.findData(values.get("regime", "tactical"))))
+        self._show_regime_owner(values)
         v.originator.setText(str(values.get("originator_id", "")))
         v.url.setText(str(values.get("backoffice_url", "")))
         v.token.setText(str(values.get("backoffice_token", "")))
@@ -98,6 +99,22 @@ class SettingsPage(QWidget):
         for error in v.errors.values():
             error.hide()
         v.summary.setText(self.tr("Settings are saved in %1").replace("%1", str(self._data_dir)))
+
+    def _show_regime_owner(self, values: dict[str, Any]) -> None:
+        """The regime is the supplier's: read-only here once the back office set it."""
+        v = self.view
+        locked = values.get("regime_source") == "backoffice" and bool(values.get("backoffice_url"))
+        since = str(values.get("regime_since") or "")[:10]
+        v.regime.setEnabled(not locked)
+        if locked:
+            note = (self.tr("Set by the supplier's back office since %1; it cannot be changed here.")
+                    .replace("%1", since) if since else
+                    self.tr("Set by the supplier's back office; it cannot be changed here."))
+        else:
+            note = self.tr("Set on this laptop: a change is written to the journal and re-checks the visit on screen.")
+        v.regime.setToolTip(note)
+        v.regime.setAccessibleDescription(note)
+        v.regime_note.setText(note)
 
     def edited_values(self) -> dict[str, str]:
         v = self.view

@@ -97,6 +97,11 @@ class SettingsPageView(QVBoxLayout):
                 label.setBuddy(self.token)
             column.addWidget(error)
             self.form.addRow(label, column)
+        # Who owns the regime (the back office, since when; or this laptop), under its field.
+        self.regime_note = QLabel(body)
+        self.regime_note.setObjectName("regimeNoteLabel")
+        self.regime_note.setWordWrap(True)
+        self.form.insertRow(1, QLabel(body), self.regime_note)
         self.hints: dict[str, QLabel] = {}
 
         self.summary = QLabel(body)
