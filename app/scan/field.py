@@ -38,6 +38,12 @@ class ScanField(QWidget):
     Signals: ``scanned(LabelData)`` after a good read, ``rejected(str)`` with the reason
     a read held no single device ID, ``cleared()`` when the person edits a committed value.
     The ``state`` dynamic property (empty/ok/warning/error) is there for style sheets.
+
+    ``expects_install_code`` says what this field's device labels carry, so a scanner burst
+    read elsewhere in the window can be routed by its content: True for a device joined
+    with an install code (a PPMID: its label has one, and an install cannot be recorded
+    without it), False for one whose label never has one (a Communications Hub), None when
+    either may come (the default: routing then takes the next empty field).
     """
 
     scanned = Signal(object)
@@ -45,9 +51,13 @@ class ScanField(QWidget):
     cleared = Signal()
     _pictureRead = Signal(int, object, object)  # asked, codes, problems (emitted by the decoding thread)
 
-    def __init__(self, name: str, placeholder: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, name: str, placeholder: str = "", parent: QWidget | None = None, *,
+        expects_install_code: bool | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName(name)
+        self.expects_install_code = expects_install_code
         self._data: LabelData | None = None
         self.input = QLineEdit(self)
         self.input.setObjectName(f"{name}Input")

@@ -29,6 +29,15 @@ from app.scan.field import ScanField, enclosing_scan_field
 
 _SUFFIXES = (int(Qt.Key.Key_Return), int(Qt.Key.Key_Enter), int(Qt.Key.Key_Tab))
 _HELD_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+# Keys that type nothing on their own. A scanner presses and releases Shift around every
+# capital letter, ``:`` and ``$`` (a real keyboard event, unlike a test's key click with a
+# modifier flag); such a key must neither end a burst nor be held, or a label is cut at
+# its first capital and the part before it is typed into whatever has the focus.
+_MODIFIER_KEYS = frozenset(int(k) for k in (
+    Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
+    Qt.Key.Key_Super_L, Qt.Key.Key_Super_R, Qt.Key.Key_Hyper_L, Qt.Key.Key_Hyper_R, Qt.Key.Key_Mode_switch,
+    Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock, Qt.Key.Key_ScrollLock,
+))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +100,14 @@ Target = ScanField | Callable[[str], Any]
 class WedgeDetector(QObject):
     """Application-wide burst detector. ``install()`` puts it on the QApplication.
 
-    Routing: the targets given to ``set_targets`` in order — the first ScanField still
-    empty gets the scan, or the first target when all are filled; a callable target is
-    simply called with the text. A ``router(text)`` returning a target overrides that.
+    Routing: by content first, when the fields say what they expect
+    (``ScanField.expects_install_code``): a label with an install code goes to the field
+    expecting one (a PPMID label; a new one replaces the PPMID shown), a bare device ID to
+    the empty field expecting none (the hub). Otherwise — text that is no label, a bare ID
+    when that field is filled, fields that declare nothing — the targets given to
+    ``set_targets`` in order: the first ScanField still empty gets the scan, or the first
+    target when all are filled; a callable target is simply called with the text. A
+    ``router(text)`` returning a target overrides all of that.
     ``scanned(str)`` is emitted for every burst, routed or not.
     """
 
@@ -157,6 +171,8 @@ class WedgeDetector(QObject):
         assert isinstance(event, QKeyEvent)
         now = self._clock()
         key, text, modifiers = event.key(), event.text(), event.modifiers()
+        if key in _MODIFIER_KEYS:
+            return False  # passed on in place: it types nothing, and Ctrl+… after it still flushes
         if key in self.config.suffix_keys and self._held:
             if self._burst.is_scan(now):
                 self._complete()
@@ -199,7 +215,7 @@ class WedgeDetector(QObject):
         self._held.clear()
         self._burst.clear()
         self.scanned.emit(text)
-        target = self.router(text) if self.router is not None else self._default_target()
+        target = self.router(text) if self.router is not None else self._default_target(text)
         if target is None:
             return
         if isinstance(target, ScanField):
@@ -207,11 +223,30 @@ class WedgeDetector(QObject):
         else:
             target(text)
 
-    def _default_target(self) -> Target | None:
+    def _default_target(self, text: str) -> Target | None:
+        carries_code = _carries_install_code(text)
+        if carries_code is not None:
+            for target in self._targets:
+                if (
+                    isinstance(target, ScanField)
+                    and target.expects_install_code is carries_code
+                    and (carries_code or target.label_data is None)
+                ):
+                    return target
         for target in self._targets:
             if isinstance(target, ScanField) and target.label_data is None:
                 return target
         return self._targets[0] if self._targets else None
+
+
+def _carries_install_code(text: str) -> bool | None:
+    """True for a label with an install code, False for a bare device ID, None for no label."""
+    from app.domain.labels import LabelError, parse_label  # loaded on the first scan, not at start-up
+
+    try:
+        return parse_label(text).has_install_code
+    except LabelError:
+        return None
 
 
 def _is_secret(widget: QWidget) -> bool:

@@ -1,0 +1,206 @@
+"""A USB scanner's real key sequence: Shift pressed and released around every capital, ``:`` and ``$``.
+
+``qtbot.keyClicks`` sends a capital as one key event and never a Shift key, so the tests in
+test_scan_wedge.py could not see what a scanner does (measured under X with xdotool, the
+same order a USB HID scanner produces): Shift press, the character's press (with the Shift
+modifier), Shift release, the character's release — 2–5 ms per character. Here those exact
+events go to whatever has the focus in HubCheck's own window: the job search box, a combo
+box, a push button, a check box. The whole label must land in its scan field and nothing
+in the focused widget; a person typing a job reference at human speed must be left alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QVBoxLayout, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.scan.field import STATE_EMPTY, STATE_ERROR, STATE_OK, ScanField
+from app.scan.wedge import WedgeDetector
+from app.testing.driver import HubCheckDriver
+from app.testing.samples import case_for
+
+pytest_plugins = ["app.testing.plugin"]
+
+# The sample job whose hub label the tester saw cut in two (J-000102).
+CASE = case_for("tactical STOP (mismatch)")
+PPMID_ID = "0A-1B-2C-00-00-00-00-24"
+HUB_ID = "0A-1B-2C-00-00-00-00-22"
+_SHIFTED = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZ~!@#$%^&*()_+{}|:"<>?')
+_SHIFT = Qt.KeyboardModifier.ShiftModifier
+_NONE = Qt.KeyboardModifier.NoModifier
+
+
+def _key_code(char: str) -> int:
+    return ord(char.upper()) if char.isalpha() else ord(char)  # Qt's key codes for ASCII are the code points
+
+
+def _send(kind: QEvent.Type, key: int, modifiers: Qt.KeyboardModifier, text: str) -> None:
+    target = QApplication.focusWidget() or QApplication.activeWindow()
+    assert target is not None, "no widget has the keyboard focus"
+    QApplication.sendEvent(target, QKeyEvent(kind, key, modifiers, text))
+
+
+def scanner_types(qtbot: QtBot, text: str, ms_per_key: float, suffix: Qt.Key = Qt.Key.Key_Return) -> float:
+    """Type ``text`` and the suffix the way a scanner does; returns the mean ms per key it took."""
+    started = time.monotonic()
+    for char in text:
+        shifted = char in _SHIFTED
+        if shifted:
+            _send(QEvent.Type.KeyPress, int(Qt.Key.Key_Shift), _SHIFT, "")
+        _send(QEvent.Type.KeyPress, _key_code(char), _SHIFT if shifted else _NONE, char)
+        if shifted:
+            _send(QEvent.Type.KeyRelease, int(Qt.Key.Key_Shift), _NONE, "")
+        _send(QEvent.Type.KeyRelease, _key_code(char), _NONE, char if not shifted else char.lower())
+        qtbot.wait(int(ms_per_key))
+    took = (time.monotonic() - started) * 1000 / max(len(text), 1)
+    _send(QEvent.Type.KeyPress, int(suffix), _NONE, "\r" if suffix != Qt.Key.Key_Tab else "\t")
+    _send(QEvent.Type.KeyRelease, int(suffix), _NONE, "\r" if suffix != Qt.Key.Key_Tab else "\t")
+    return took
+
+
+def focus_on(qtbot: QtBot, widget: QWidget) -> None:
+    widget.window().activateWindow()
+    widget.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
+
+
+# --- HubCheck's window: a burst wherever the focus is ----------------------------------
+@pytest.mark.parametrize(
+    ("focus_name", "ms_per_key"),
+    [("jobSearchInput", 2), ("jobSearchInput", 5), ("smWanInput", 3), ("ppmidScanCameraButton", 4),
+     ("aerialInput", 5)],
+)
+def test_a_scanner_burst_lands_whole_in_its_field_wherever_the_focus_is(
+    qtbot: QtBot, hubcheck: HubCheckDriver, focus_name: str, ms_per_key: int
+) -> None:
+    focused = hubcheck.widget(focus_name)
+    before = _widget_state(focused)
+    focus_on(qtbot, focused)
+    ppmid, hub = hubcheck.widget("ppmidScan", ScanField), hubcheck.widget("hubScan", ScanField)
+
+    took = scanner_types(qtbot, CASE.ppmid_label, ms_per_key)
+    qtbot.waitUntil(lambda: _reached(ppmid, focused))
+    focus_on(qtbot, focused)  # the window moved it on to the hub field: put it back, as the tester did
+    took = max(took, scanner_types(qtbot, CASE.hub_label, ms_per_key))
+    qtbot.waitUntil(lambda: _reached(hub, focused))
+
+    assert took < 30, f"the keys took {took:.1f} ms each: too slow to stand for a scanner on this machine"
+    assert ppmid.input.text() == PPMID_ID and ppmid.state == STATE_OK, ppmid.status.text()
+    assert ppmid.label_data is not None and ppmid.label_data.install_code_ok
+    assert hub.input.text() == HUB_ID and hub.state == STATE_OK, hub.status.text()
+    # Not one character of either label typed there: the search holds only what the window put
+    # in it itself, the scanned PPMID's ID to find its job (no job had been chosen).
+    assert hubcheck.text("jobSearchInput") == PPMID_ID
+    qtbot.waitUntil(lambda: _chosen(hubcheck, CASE.job_ref))
+    if focused is not hubcheck.widget("jobSearchInput"):
+        assert _widget_state(focused) == before
+
+
+def _chosen(hubcheck: HubCheckDriver, job_ref: str | None) -> None:
+    job = hubcheck.widget("jobPicker").job
+    assert job is not None and job.job_ref == job_ref, f"job {job_ref} not chosen (have {job})"
+
+
+def _reached(field: ScanField, focused: QWidget) -> None:
+    assert field.state != STATE_EMPTY, (
+        f"nothing reached {field.objectName()}; {focused.objectName()} (focused) shows {_widget_state(focused)!r}, "
+        f"the job search {field.window().findChild(QLineEdit, 'jobSearchInput').text()!r}"
+    )
+
+
+def _widget_state(widget: QWidget) -> object:
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    if isinstance(widget, QComboBox):
+        return widget.currentIndex()  # a combo box jumps to the item a typed letter starts
+    if isinstance(widget, QCheckBox):
+        return widget.checkState()
+    return None
+
+
+def test_a_person_typing_a_job_reference_in_the_search_box_is_left_alone(
+    qtbot: QtBot, hubcheck: HubCheckDriver
+) -> None:
+    window = hubcheck.window
+    search = hubcheck.widget("jobSearchInput", QLineEdit)
+    bursts: list[str] = []
+    window.findChild(WedgeDetector, "wedgeDetector").scanned.connect(bursts.append)
+    focus_on(qtbot, search)
+    took = scanner_types(qtbot, CASE.job_ref or "", 85)  # the capital J comes with Shift, as from a keyboard
+    assert took >= 80  # at least that slow (a wait may end a little early)
+    qtbot.waitUntil(lambda: _chosen(hubcheck, CASE.job_ref))
+    assert search.text() == CASE.job_ref
+    assert bursts == []
+    assert hubcheck.widget("ppmidScan", ScanField).state == STATE_EMPTY
+    assert hubcheck.widget("hubScan", ScanField).state == STATE_EMPTY
+
+
+# --- routing by content: a PPMID label to the PPMID field, a hub label to the hub's ----
+class Window(QWidget):
+    """Two scan fields that say what their labels carry, and an ordinary search box."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ppmid = ScanField("ppmidField", expects_install_code=True)
+        self.hub = ScanField("hubField", expects_install_code=False)
+        self.search = QLineEdit(objectName="search")
+        layout = QVBoxLayout(self)
+        for widget in (self.search, self.ppmid, self.hub):
+            layout.addWidget(widget)
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[Window]:
+    win = Window()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    wedge = WedgeDetector(parent=win)
+    wedge.set_targets([win.ppmid, win.hub])
+    wedge.install()
+    focus_on(qtbot, win.search)
+    yield win
+    wedge.uninstall()
+
+
+def test_a_hub_label_scanned_first_goes_to_the_hub_field(qtbot: QtBot, window: Window) -> None:
+    scanner_types(qtbot, CASE.hub_label, 3)
+    qtbot.waitUntil(lambda: window.hub.state == STATE_OK)
+    assert window.hub.input.text() == HUB_ID and window.ppmid.state == STATE_EMPTY
+    scanner_types(qtbot, CASE.ppmid_label, 3)
+    qtbot.waitUntil(lambda: window.ppmid.state == STATE_OK)
+    assert window.ppmid.input.text() == PPMID_ID and window.hub.input.text() == HUB_ID
+    assert window.search.text() == ""
+
+
+def test_a_new_ppmid_label_replaces_the_ppmid_and_unsure_scans_take_the_next_empty_field(
+    qtbot: QtBot, window: Window
+) -> None:
+    scanner_types(qtbot, CASE.ppmid_label, 3)
+    qtbot.waitUntil(lambda: window.ppmid.state == STATE_OK)
+    other = case_for("withdrawn firmware")  # another PPMID label: it replaces the first, the hub stays empty
+    scanner_types(qtbot, other.ppmid_label, 3)
+    qtbot.waitUntil(lambda: window.ppmid.input.text() == "0A-1B-2C-00-00-00-00-74")
+    assert window.hub.state == STATE_EMPTY
+    scanner_types(qtbot, "NOT-A-LABEL", 3)  # no device ID: the next empty field says why
+    qtbot.waitUntil(lambda: window.hub.state == STATE_ERROR)
+    assert "device ID" in window.hub.status.text() and window.ppmid.input.text() == "0A-1B-2C-00-00-00-00-74"
+
+
+def test_shortcuts_after_quick_typing_still_come_after_the_typed_keys(qtbot: QtBot, window: Window) -> None:
+    """Ctrl is passed on at once while the keys before it are held: Ctrl+A must still select them."""
+    for char in "ab":
+        _send(QEvent.Type.KeyPress, _key_code(char), _NONE, char)
+        _send(QEvent.Type.KeyRelease, _key_code(char), _NONE, char)
+    _send(QEvent.Type.KeyPress, int(Qt.Key.Key_Control), Qt.KeyboardModifier.ControlModifier, "")
+    _send(QEvent.Type.KeyPress, int(Qt.Key.Key_A), Qt.KeyboardModifier.ControlModifier, "\x01")
+    _send(QEvent.Type.KeyRelease, int(Qt.Key.Key_A), Qt.KeyboardModifier.ControlModifier, "\x01")
+    _send(QEvent.Type.KeyRelease, int(Qt.Key.Key_Control), _NONE, "")
+    _send(QEvent.Type.KeyPress, int(Qt.Key.Key_X), _NONE, "x")
+    qtbot.waitUntil(lambda: window.search.text() == "x")  # "ab" typed, selected and replaced
