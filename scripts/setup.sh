@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libpulse0 libxrandr2 libzbar0
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
   libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0
+  xdotool
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }
