@@ -33,7 +33,7 @@ def test_launch_builds_without_touching_the_database(qtbot, tmp_path) -> None:
 
 def test_status_bar_after_the_cache_opens(hubcheck) -> None:
     status = hubcheck.status()
-    assert status["cplStatusLabel"].startswith("CPL: cpl.csv, dated ")
+    assert status["cplStatusLabel"].startswith("CPL: cpl.csv, file modified ")  # the sample states no date
     assert status["cplStatusLabel"].endswith("14 rows")
     assert status["regimeIndicator"] == "Regime: Tactical"
     assert "Offline" in status["onlineLabel"]

@@ -204,11 +204,28 @@ class HubCheckDriver:
             self.qtbot.waitUntil(lambda: self._newer(before), timeout=self.timeout)
         self.window.show_tab(TAB_CHECK)
 
-    def import_file(self, path: Path) -> Any:
-        with self.qtbot.waitSignal(self.window.importFinished, timeout=self.timeout * 3) as blocker:
+    def import_file(self, path: Path, *, confirm: bool = True) -> Any:
+        """Import a CPL, job pack or inventory as the File menu does. A CPL that rejects rows
+        or would shrink the list is first asked about in the banner: ``confirm`` answers
+        (True: replace anyway, False: keep the current CPL, which returns None)."""
+        finished: list[Any] = []
+        self.window.importFinished.connect(finished.append)
+        try:
             self.window.import_file(Path(path))
+            banner = self.window.view.import_banner
+
+            def answered_or_done() -> None:
+                assert finished or banner.confirm.isVisible(), "the import has not finished"
+
+            self.qtbot.waitUntil(answered_or_done, timeout=self.timeout * 3)
+            if not finished:
+                button = banner.confirm if confirm else banner.keep
+                self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+                self.qtbot.waitUntil(lambda: bool(finished), timeout=self.timeout * 3)
+        finally:
+            self.window.importFinished.disconnect(finished.append)
         self.wait_idle()
-        return blocker.args[0]
+        return finished[-1]
 
     def load_sample(self) -> Any:
         with self.qtbot.waitSignal(self.window.importFinished, timeout=self.timeout * 3) as blocker:

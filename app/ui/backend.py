@@ -119,6 +119,30 @@ def remedy_for(ctx: AppContext, result: Any) -> Any:
     return CplMoveRemedy(firmware_version=entry.firmware_version, smets_chts_version=entry.smets_chts_version)
 
 
+def preview_cpl_file(ctx: AppContext, path: Path, progress: Any = None) -> Any:
+    """Read and check a CPL file without touching the cache (``CplImportPreview``)."""
+    from app.services.cpl_import import preview_cpl_import
+
+    return preview_cpl_import(ctx, Path(path), progress=progress)
+
+
+def import_previewed_cpl(ctx: AppContext, preview: Any) -> ImportSummary:
+    """Write the rows a preview read (the file is not parsed twice); the cache it replaces is kept."""
+    from app.services.cpl_import import import_cpl
+
+    report = import_cpl(ctx, preview.parsed.path, parsed=preview.parsed)
+    return ImportSummary(
+        "cpl", report.file_name, report.imported, tuple((f"line {p.line}", p.message) for p in report.rejected)
+    )
+
+
+def restore_previous_cpl(ctx: AppContext) -> Any:
+    """Swap the CPL kept by the last import back in (``CplRestoreReport``)."""
+    from app.services.cpl_import import restore_previous_cpl as restore
+
+    return restore(ctx)
+
+
 def import_cpl_file(ctx: AppContext, path: Path, progress: Any = None) -> ImportSummary:
     from app.services.cpl_import import import_cpl
 

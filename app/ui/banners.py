@@ -80,16 +80,39 @@ class ImportBanner(QFrame):
         self.dismiss.setObjectName("importDismissButton")
         _name_by_text(self.dismiss)
         self.dismiss.clicked.connect(self.hide)
+        # Asked before a CPL import that rejects rows or would shrink the cache.
+        self.confirm = QPushButton(self)
+        self.confirm.setObjectName("confirmCplReplaceButton")
+        self.keep = QPushButton(self)
+        self.keep.setObjectName("keepCurrentCplButton")
+        self.confirm.hide()
+        self.keep.hide()
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.progress)
+        top.addWidget(self.confirm)
+        top.addWidget(self.keep)
         top.addWidget(self.dismiss)
         column = QVBoxLayout(self)
         column.addLayout(top)
         column.addWidget(self.details)
 
+    def ask(self, text: str, confirm: str, keep: str) -> None:
+        """A question in the banner (not a dialog: the visit stays usable): ``confirm`` and
+        ``keep`` are the two buttons' words; the window connects their ``clicked``."""
+        self.show_message(text)
+        self.confirm.setText(confirm)
+        self.keep.setText(keep)
+        _name_by_text(self.confirm)
+        _name_by_text(self.keep)
+        self.confirm.show()
+        self.keep.show()
+        self.keep.setFocus()
+
     def show_message(self, text: str, *, busy: bool = False) -> None:
         """One line in the banner: with an indefinite progress bar while ``busy``."""
+        self.confirm.hide()
+        self.keep.hide()
         self.summary.setText(text)
         self.progress.setRange(0, 0)
         self.progress.setVisible(busy)

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._cache: backend.CacheState | None = None
         self._importing = False
+        self._pending_cpl: Any = None  # a CPL preview waiting for the installer's answer
         self._wedge: Any = None
         self._camera: Any = None
         self._camera_target: Any = None
@@ -138,6 +139,8 @@ class MainWindow(QMainWindow):
                                                self.choose_jobs_file)
         self.action_import_cpl = self._action(file_menu, self.tr("Import &CPL file…"), "Ctrl+L", self.choose_cpl_file)
         self.action_sample = self._action(file_menu, self.tr("Load &sample data"), None, self.load_sample_data)
+        self.action_restore_cpl = self._action(file_menu, self.tr("&Restore the previous CPL"), None,
+                                               self.restore_previous_cpl)
         file_menu.addSeparator()
         self._action(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
         self._action(view_menu, self.tr("&Check"), "Ctrl+1", lambda: self.show_tab(TAB_CHECK))
@@ -191,6 +194,8 @@ class MainWindow(QMainWindow):
         v.first_run.load_sample.clicked.connect(self.load_sample_data)
         v.first_run.import_jobs.clicked.connect(self.choose_jobs_file)
         v.first_run.import_cpl.clicked.connect(self.choose_cpl_file)
+        v.import_banner.confirm.clicked.connect(self._confirm_cpl_replace)
+        v.import_banner.keep.clicked.connect(self._keep_current_cpl)
         QShortcut(QKeySequence("Escape"), v.import_banner, v.import_banner.hide,
                   context=Qt.ShortcutContext.WindowShortcut)
         v.camera_pane.close_button.clicked.connect(self.close_camera)
@@ -248,10 +253,12 @@ class MainWindow(QMainWindow):
         if cpl.empty:
             self.view.cpl_status.setText(self.tr("CPL: none imported — checks cannot pass"))
         else:
+            # The file's own date where it states one; otherwise say it is the file's mtime.
+            template = (self.tr("CPL: %1, dated %2, %3 rows") if cpl.file_date_source == "file"
+                        else self.tr("CPL: %1, file modified %2, %3 rows"))
             self.view.cpl_status.setText(
-                self.tr("CPL: %1, dated %2, %3 rows")
-                .replace("%1", cpl.file_name or "?")
-                .replace("%2", cpl.file_date or "?")
+                template.replace("%1", cpl.file_name or "—")
+                .replace("%2", cpl.file_date or "—")
                 .replace("%3", f"{cpl.row_count:,}")
             )
         self._show_queue_count(state.queued)
@@ -428,8 +435,10 @@ class MainWindow(QMainWindow):
     def import_file(self, path: Path) -> None:
         """Import a CPL (CSV/XLSX) or a job pack / inventory response (JSON/XML), told apart by name."""
         if backend.is_cpl_file(path):
-            self._start_import(self.tr("Importing CPL %1…").replace("%1", path.name),
-                               lambda progress: backend.import_cpl_file(self.ctx, path, progress), True)
+            # Read and check first; the cache is replaced only once the file is known good,
+            # or the installer agreed to a file that rejects rows or would shrink the list.
+            self._start_import(self.tr("Reading CPL %1…").replace("%1", path.name),
+                               lambda progress: backend.preview_cpl_file(self.ctx, path, progress), True)
         else:
             self._start_import(self.tr("Importing %1…").replace("%1", path.name),
                                lambda: backend.import_jobs(self.ctx, path))
@@ -446,7 +455,59 @@ class MainWindow(QMainWindow):
     def _on_import_progress(self, rows: int) -> None:
         self.view.import_banner.summary.setText(self.tr("Importing… %1 rows read").replace("%1", f"{rows:,}"))
 
-    def _on_imported(self, summary: backend.ImportSummary) -> None:
+    def _on_cpl_previewed(self, preview: Any) -> None:
+        if not preview.needs_confirmation:
+            self._replace_cpl(preview)
+            return
+        self._importing = False
+        self._data_ready_changed()
+        self._pending_cpl = preview
+        current = (self.tr("%1 rows dated %2").replace("%1", f"{preview.current_rows:,}")
+                   .replace("%2", preview.current_date.date().isoformat() if preview.current_date else "—"))
+        new = (self.tr("%1 rows dated %2").replace("%1", f"{preview.new_rows:,}")
+               .replace("%2", preview.file_date.date().isoformat()))
+        problems = []
+        if preview.has_rejects:
+            problems.append(self.tr("%1 rows are rejected").replace("%1", str(len(preview.rejected))))
+        if preview.would_shrink:
+            problems.append(self.tr("it has fewer rows than the CPL in use"))
+        text = (self.tr("CPL %1 looks damaged: %2. Replace the CPL in use (%3) with it (%4)? "
+                        "The current one is kept and can be restored from the File menu.")
+                .replace("%1", preview.file_name).replace("%2", "; ".join(problems))
+                .replace("%3", current).replace("%4", new))
+        banner = self.view.import_banner
+        banner.progress.hide()
+        banner.ask(text, self.tr("&Replace anyway"), self.tr("&Keep the current CPL"))
+        if preview.rejected:
+            banner.show_problems([f"line {p.line}: {p.message}" for p in preview.rejected[:500]])
+
+    def _confirm_cpl_replace(self) -> None:
+        preview, self._pending_cpl = self._pending_cpl, None
+        if preview is not None:
+            self._replace_cpl(preview)
+
+    def _keep_current_cpl(self) -> None:
+        preview, self._pending_cpl = self._pending_cpl, None
+        if preview is not None:
+            self.view.import_banner.show_message(
+                self.tr("Nothing imported: the CPL in use is kept (%1).").replace("%1", preview.file_name))
+            self.importFinished.emit(None)
+
+    def _replace_cpl(self, preview: Any) -> None:
+        self._start_import(self.tr("Importing CPL %1…").replace("%1", preview.file_name),
+                           lambda: backend.import_previewed_cpl(self.ctx, preview))
+
+    def restore_previous_cpl(self) -> None:
+        """File ▸ Restore the previous CPL: the one the last import replaced comes back."""
+        self._start_import(self.tr("Restoring the previous CPL…"), lambda: backend.restore_previous_cpl(self.ctx))
+
+    def _on_imported(self, summary: Any) -> None:
+        if hasattr(summary, "needs_confirmation"):
+            self._on_cpl_previewed(summary)
+            return
+        if hasattr(summary, "restored"):
+            self._on_cpl_restored(summary)
+            return
         self._importing = False
         self._data_ready_changed()
         banner = self.view.import_banner
@@ -477,6 +538,18 @@ class MainWindow(QMainWindow):
         self.view.job_picker.refresh()
         self.recheck()
         self.importFinished.emit(summary)
+
+    def _on_cpl_restored(self, report: Any) -> None:
+        self._importing = False
+        self._data_ready_changed()
+        restored = report.restored
+        text = (self.tr("Previous CPL restored: %1, %2 rows. The one it replaced is kept.")
+                .replace("%1", restored.file_name or "—").replace("%2", f"{restored.row_count:,}"))
+        self.view.import_banner.show_message("✔ " + text)
+        self.runner.run(lambda: backend.cache_state(self.ctx), on_done=self._show_cache,
+                        on_error=self._on_background_error)
+        self.recheck()
+        self.importFinished.emit(None)
 
     def _on_import_error(self, exc: BaseException) -> None:
         self._importing = False
