@@ -1,7 +1,13 @@
-"""``hubcheck install record|abort``: record a visit's outcome and queue its Service Requests.
+"""``hubcheck install record|abort|withdraw``: record a visit's outcome and queue its Service
+Requests, or withdraw a visit none of whose requests has been sent yet.
 
-Exit codes: 0 recorded; 1 refused because the pairing verdict is STOP and no
+Exit codes of ``record``: 0 recorded; 1 refused because the pairing verdict is STOP and no
 ``--override`` reason was given (the verdict is printed, nothing is written); 2 bad input.
+Recording a job that already has a recorded install still records it (exit 0: scripts rely
+on that); a note on stderr names the first record unless ``--again`` says the repeat is meant.
+
+Exit codes of ``withdraw``: 0 withdrawn; 1 refused because a request of the visit already
+left the laptop (the message names it); 2 bad input or no such visit.
 """
 
 from __future__ import annotations
@@ -75,6 +81,11 @@ def register(subparsers: Any) -> None:
         "--remedy-smets-version", default=None, metavar="TEXT", help="with --remedy-firmware: its SMETS/CHTS version"
     )
     rec.add_argument("--hub-smets", choices=("SMETS1", "SMETS2+"), default=None, help="the hub's generation, if known on site")
+    rec.add_argument(
+        "--again",
+        action="store_true",
+        help="the job already has a recorded install and this second record is meant (silences the note)",
+    )
     rec.add_argument("--json", action="store_true", help="print one JSON object")
     rec.set_defaults(handler=_record)
 
@@ -86,6 +97,17 @@ def register(subparsers: Any) -> None:
     abort.add_argument("--meter", default=None, metavar="ID")
     abort.add_argument("--json", action="store_true")
     abort.set_defaults(handler=_abort)
+
+    withdraw = sub.add_parser(
+        "withdraw", help="withdraw a recorded visit before any of its Service Requests was sent"
+    )
+    withdraw.add_argument("--job", required=True, metavar="REF", help="the job reference")
+    withdraw.add_argument(
+        "--install-id", default=None, metavar="ID", help="the visit to withdraw (default: the job's latest standing one)"
+    )
+    withdraw.add_argument("--reason", required=True, metavar="TEXT", help="why it is withdrawn (kept and journaled)")
+    withdraw.add_argument("--json", action="store_true", help="print one JSON object")
+    withdraw.set_defaults(handler=_withdraw)
 
 
 def _enum(value: str, table: dict[str, str], enum_type: Any, what: str) -> Any:
@@ -139,7 +161,7 @@ def _record(args: argparse.Namespace) -> int:
         hub_smets=Generation(args.hub_smets) if args.hub_smets else None,
     )
     try:
-        outcome = record_visit(ctx, request)
+        outcome = record_visit(ctx, request, confirm_repeat=True)
     except VisitBlocked as exc:
         if args.json:
             print_json({"refused": True, "message": str(exc), "verdict": exc.pairing.to_json()})
@@ -147,6 +169,13 @@ def _record(args: argparse.Namespace) -> int:
         return EXIT_PARTIAL
     except DomainInputError as exc:
         raise CliError(str(exc)) from None
+    if outcome.repeat_of is not None and not args.again:
+        print(
+            f"note: job {outcome.job_ref} already had a recorded install ({outcome.repeat_of.describe()}); "
+            "this is a second record (add --again when that is meant; `hubcheck install withdraw` undoes one "
+            "whose requests were not sent yet)",
+            file=sys.stderr,
+        )
     if args.json:
         print_json(outcome.to_json())
     else:
@@ -171,4 +200,45 @@ def _abort(args: argparse.Namespace) -> int:
         print_json(outcome.to_json())
     else:
         print(f"recorded aborted visit {outcome.install_id} for job {outcome.job_ref}: {outcome.abort_reason}")
+    return 0
+
+
+def _withdraw(args: argparse.Namespace) -> int:
+    from app.services.visit_guard import AlreadySent, WithdrawError, previous_record, withdraw_visit
+
+    job = (args.job or "").strip()
+    if not job:
+        raise CliError("--job needs a job reference")
+    ctx = open_context(args)
+    install_id = (args.install_id or "").strip()
+    if not install_id:
+        latest = previous_record(ctx, job)
+        if latest is None:
+            raise CliError(f"job {job} has no recorded visit to withdraw")
+        install_id = latest.install_id
+    try:
+        outcome = withdraw_visit(ctx, install_id, args.reason, job_ref=job)
+    except AlreadySent as exc:
+        if args.json:
+            print_json(
+                {
+                    "refused": True,
+                    "install_id": exc.install_id,
+                    "message": str(exc),
+                    "already_sent": [s.to_json() for s in exc.sent],
+                }
+            )
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL
+    except WithdrawError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        print_json(outcome.to_json())
+    else:
+        what = "install" if outcome.outcome == "recorded" else "aborted visit"
+        print(f"withdrew {what} {outcome.install_id} of job {outcome.job_ref}: {outcome.reason}")
+        for key, srv in outcome.intents:
+            print(f"  withdrawn {srv:<7} key {key}")
+        if outcome.record == "at_backoffice":
+            print("  the back office already has the visit record; tell the office it was withdrawn")
     return 0

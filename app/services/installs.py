@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.domain.devices import DeviceType
 from app.domain.duis import (
@@ -44,6 +44,9 @@ from app.domain.smets import Generation
 from app.services.context import AppContext
 from app.services.pairing import PairingResult, check_labels
 
+if TYPE_CHECKING:
+    from app.services.visit_guard import PreviousRecord
+
 #: The DCC Boxed test supplier, used in the stored rendering until ``originator_id`` is set
 #: (the back office assigns the real RequestID at submission anyway).
 FALLBACK_ORIGINATOR = DeviceId("90-B3-D5-1F-30-01-00-00")
@@ -61,6 +64,20 @@ class VisitBlocked(VisitError):
     def __init__(self, message: str, pairing: PairingResult) -> None:
         super().__init__(message)
         self.pairing = pairing
+
+
+class RepeatVisit(VisitError):
+    """The job already has a standing (not withdrawn) recorded install and the caller did not
+    confirm recording it again; nothing is recorded. ``previous`` names the first record so
+    the window can ask "J-000101 was already recorded at 09:12 (6 requests queued): record
+    it again?" and then call again with ``confirm_repeat=True`` (or withdraw the first)."""
+
+    def __init__(self, previous: PreviousRecord) -> None:
+        super().__init__(
+            f"job {previous.job_ref} already has a recorded install: {previous.describe()}; "
+            "confirm to record it again, or withdraw the first record"
+        )
+        self.previous = previous
 
 
 class VerdictChanged(VisitError):
@@ -150,6 +167,8 @@ class VisitOutcome:
     reasons: tuple[dict[str, str], ...] = field(default_factory=tuple)
     audit_hash: str = ""
     schema_checked: bool = False
+    #: The job's standing recorded install before this one, when this is a second record.
+    repeat_of: PreviousRecord | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -164,6 +183,7 @@ class VisitOutcome:
             "abort_reason": self.abort_reason,
             "schema_checked": self.schema_checked,
             "audit_hash": self.audit_hash,
+            "repeat_of": self.repeat_of.to_json() if self.repeat_of is not None else None,
             "intents": [
                 {
                     "idempotency_key": i.idempotency_key,
@@ -271,8 +291,16 @@ def render_for_queue(
 # --------------------------------------------------------------------------- use cases
 
 
-def record_visit(ctx: AppContext, request: VisitRequest) -> VisitOutcome:
-    """Re-check, plan, validate and queue one install visit; raise VisitBlocked / VisitError if refused."""
+def record_visit(ctx: AppContext, request: VisitRequest, *, confirm_repeat: bool = True) -> VisitOutcome:
+    """Re-check, plan, validate and queue one install visit; raise VisitBlocked / VisitError if refused.
+
+    ``confirm_repeat=False`` (the window) refuses with :class:`RepeatVisit` when the job already
+    has a standing recorded install, so the installer is asked first. The default ``True``
+    keeps what scripts and the command line have always had: the second record is made, and
+    the outcome's ``repeat_of`` names the first. The check runs under the write lock, so two
+    records of one job made at the same moment cannot both pass it.
+    """
+    from app.services.visit_guard import previous_in
     from app.store import audit, outbox
 
     job_ref = request.job_ref.strip()
@@ -361,6 +389,9 @@ def record_visit(ctx: AppContext, request: VisitRequest) -> VisitOutcome:
     )
     with ctx.engine.begin() as conn:
         audit.take_write_lock(conn)
+        repeat_of = previous_in(conn, job_ref, installs_only=True)
+        if repeat_of is not None and not confirm_repeat:
+            raise RepeatVisit(repeat_of)
         rows = render_for_queue(conn, intents, originator, schema)
         outbox.insert_visit(conn, visit)
         outbox.insert_intents(conn, rows, install_id=install_id, job_ref=job_ref, now=now)
@@ -378,6 +409,7 @@ def record_visit(ctx: AppContext, request: VisitRequest) -> VisitOutcome:
                 "block_reasons": [r["code"] for r in reasons if r["severity"] == "block"],
                 "override_reason": override,
                 "intents": [{"key": r.idempotency_key, "srv": r.srv, "target": r.target} for r in rows],
+                **({"repeat_of": repeat_of.install_id} if repeat_of is not None else {}),
             },
             at=now,
         )
@@ -394,6 +426,7 @@ def record_visit(ctx: AppContext, request: VisitRequest) -> VisitOutcome:
         reasons=reasons,
         audit_hash=entry.entry_hash,
         schema_checked=schema is not None,
+        repeat_of=repeat_of,
     )
 
 

@@ -23,7 +23,7 @@ MigrationStep = Callable[[Connection], None]
 
 # version -> step that upgrades from version-1. Append only; never edit a released step.
 STEPS: dict[int, MigrationStep] = {}
-LATEST_VERSION = 3
+LATEST_VERSION = 4
 
 
 class SchemaTooNewError(RuntimeError):
@@ -61,6 +61,19 @@ def _keep_previous_cpl(conn: Connection) -> None:
         "UPDATE cpl_imports SET cache_slot = 'current' WHERE id = (SELECT MAX(id) FROM cpl_imports)"
     )
     Base.metadata.tables["cpl_previous_entries"].create(conn, checkfirst=True)
+
+
+@register_step(4)
+def _add_visit_withdrawal(conn: Connection) -> None:
+    """Version 4: an install visit can be withdrawn (when and why) before any of it was sent.
+
+    Step 2 creates ``install_visits`` from today's model, which already has these columns,
+    so a database upgraded from version 1 in one go must not add them twice.
+    """
+    have = {column["name"] for column in inspect(conn).get_columns("install_visits")}
+    for name, kind in (("withdrawn_at", "VARCHAR(40)"), ("withdraw_reason", "TEXT")):
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE install_visits ADD COLUMN {name} {kind}")
 
 
 def current_version(conn: Connection) -> int:

@@ -1,6 +1,7 @@
 """The outbox: queued intents and install records, and every state change they go through.
 
-DOMAIN A4: ``queued → sent → accepted → submitted → succeeded | failed``, plus ``rejected``.
+DOMAIN A4: ``queued → sent → accepted → submitted → succeeded | failed``, plus ``rejected``,
+and ``queued → withdrawn`` when the installer undoes a visit before any of it was sent.
 Why each rule here:
 
 * Each function is one short statement or a handful, run in the caller's transaction;
@@ -33,6 +34,8 @@ class IntentState(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     REJECTED = "rejected"
+    #: The installer withdrew the visit before any of its requests was sent; final, never sent.
+    WITHDRAWN = "withdrawn"
 
     def __str__(self) -> str:
         return self.value
@@ -47,13 +50,19 @@ RANK: dict[str, int] = {
     "succeeded": 4,
     "failed": 4,
     "rejected": 4,
+    "withdrawn": 4,
 }
 SERVER_STATES = frozenset({"accepted", "submitted", "succeeded", "failed", "rejected"})
-FINAL_STATES = frozenset({"succeeded", "failed", "rejected"})
+FINAL_STATES = frozenset({"succeeded", "failed", "rejected", "withdrawn"})
 _RANK_SQL = (
     "CASE state WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'accepted' THEN 2 "
     "WHEN 'submitted' THEN 3 ELSE 4 END"
 )
+
+#: Where a visit record goes when its upload is handed back (a fault, or a crash while it was
+#: ``sent``): ``queued`` to try again, unless the visit was withdrawn meanwhile, whose record
+#: then stays on the laptop (``withdrawn``) instead of reaching the back office as a live install.
+_VISIT_BACK = "CASE WHEN withdrawn_at IS NULL THEN 'queued' ELSE 'withdrawn' END"
 
 #: Counter names in ``outbox_counters``.
 EXPORT_COUNTER = "duis_request_counter"
@@ -281,7 +290,9 @@ def recover_in_flight(conn: Connection) -> int:
         text("UPDATE outbox_intents SET state = 'queued', next_attempt_at = 0 WHERE state = 'sent'")
     ).rowcount
     visits = conn.execute(
-        text("UPDATE install_visits SET sync_state = 'queued', next_attempt_at = 0 WHERE sync_state = 'sent'")
+        text(
+            f"UPDATE install_visits SET sync_state = {_VISIT_BACK}, next_attempt_at = 0 WHERE sync_state = 'sent'"
+        )
     ).rowcount
     return int(intents or 0) + int(visits or 0)
 
@@ -389,7 +400,7 @@ def release_visits(conn: Connection, retries: Iterable[tuple[str, float]], error
         return 0
     result = conn.execute(
         text(
-            "UPDATE install_visits SET sync_state = 'queued', next_attempt_at = :next, last_error = :err "
+            f"UPDATE install_visits SET sync_state = {_VISIT_BACK}, next_attempt_at = :next, last_error = :err "
             "WHERE id = :id AND sync_state = 'sent'"
         ),
         params,

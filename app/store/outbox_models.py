@@ -44,7 +44,11 @@ class InstallVisitRow(Base):
     meta_json: Mapped[str] = mapped_column(Text, default="{}")
     started_at: Mapped[str] = mapped_column(String(40))
     finished_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    # Upload of the visit record itself to POST /v1/installs.
+    # Set when the installer withdrew the visit before any of its requests was sent (schema step 3).
+    withdrawn_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Upload of the visit record itself to POST /v1/installs: queued | sent | accepted | rejected,
+    # or withdrawn (withdrawn before it left the laptop: the back office never receives it).
     sync_state: Mapped[str] = mapped_column(String(10), default="queued")
     sync_attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0)
