@@ -1,14 +1,16 @@
-"""Reason codes, severities and remedies: every user-facing sentence of a verdict, once.
+"""Reason codes, severities and remedies: what a verdict found and what to do, as codes.
 
 Codes are part of the JSON contract that back-office tools read: add new ones, never
-rename. Messages are templates filled with the facts of one pairing, so the installer
-reads what was found and what to do, not a code.
+rename. Messages are whole-sentence templates from ``app.domain.catalogue`` filled with
+the facts of one pairing, so the installer reads what was found and what to do, not a code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from app.domain.catalogue import REASONS
 
 
 class Severity(StrEnum):
@@ -74,52 +76,8 @@ SEVERITY: dict[ReasonCode, Severity] = {
     ReasonCode.CPL_GENERATION_UNKNOWN: Severity.WARN,
 }
 
-MESSAGES: dict[ReasonCode, str] = {
-    ReasonCode.NOT_PRENOTIFIED: "PPMID {device_id} is in no job pack or inventory record: it was not pre-notified.",
-    ReasonCode.WRONG_DEVICE_TYPE: "{role} {device_id} is recorded as a {actual}, not a {expected}.",
-    ReasonCode.NOT_ON_CPL: (
-        "The pre-notified model (manufacturer {manufacturer_id}, model {model_id}, hardware {hardware}, "
-        "firmware {firmware_version}) matches no entry in the local CPL."
-    ),
-    ReasonCode.CPL_STATUS: "The CPL entry for firmware {firmware_version} is {status}, not Active.",
-    ReasonCode.SMETS_MISMATCH: (
-        "The PPMID was pre-notified as {prenotified} but the hub is {hub}. Under the tactical regime it "
-        "could never be the target of a Service Request after joining this hub."
-    ),
-    ReasonCode.NOT_COMPATIBLE: "This PPMID model has no CPL entry for {hub} systems, so it cannot work with a {hub} hub.",
-    ReasonCode.INSTALL_CODE_CRC: "The {role}'s install code is not valid: {problem}",
-    ReasonCode.HUB_NOT_ON_CPL: (
-        "The hub's model (manufacturer {manufacturer_id}, model {model_id}, firmware {firmware_version}) "
-        "is not in the local CPL; the local copy may be older than the DCC's."
-    ),
-    ReasonCode.HUB_UNKNOWN: "Hub {device_id} is not in the local data and its SMETS generation was not given.",
-    ReasonCode.RESULTING_DIFFERS: (
-        "Under MP202 the PPMID becomes {resulting} (it was pre-notified as {prenotified}); the DCC updates "
-        "the inventory itself."
-    ),
-    ReasonCode.DATA_INCONSISTENT: (
-        "The job pack says {stated} but the CPL entry that firmware {firmware_version} matches is {cpl}."
-    ),
-    ReasonCode.S1_FW_UPGRADE: (
-        "The PPMID will be SMETS1: firmware upgrades aimed at it may fail (S1SR 18.63–18.65){mp202_note}."
-    ),
-    ReasonCode.S1_FW_READBACK: (
-        "Pre-notified with the SMETS1 (fictitious) firmware version: a firmware read will return the real "
-        "running version, which will not match the SMETS1 CPL entry."
-    ),
-    ReasonCode.PRENOTIFIED_GENERATION_UNKNOWN: (
-        "The CPL holds several entries for firmware {firmware_version} and the job pack does not say which "
-        "generation was pre-notified."
-    ),
-    ReasonCode.HUB_GENERATION_FROM_INSTALLER: (
-        "Hub {device_id} is not in the local data; its generation ({hub}) is the one the installer gave."
-    ),
-    ReasonCode.SAME_DEVICE: "The same device ID {device_id} was scanned for the PPMID and the hub.",
-    ReasonCode.CPL_GENERATION_UNKNOWN: (
-        "Neither the CPL entry for firmware {firmware_version} nor the job pack says which SMETS generation "
-        "the PPMID was pre-notified as, so the pairing cannot be confirmed."
-    ),
-}
+#: The English sentence of each code (its default wording); the catalogue holds them all.
+MESSAGES: dict[ReasonCode, str] = {code: REASONS[code.value].sentence.template for code in ReasonCode}
 
 
 class RemedyAction(StrEnum):
@@ -139,9 +97,15 @@ class RemedyAction(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Reason:
+    """One finding. ``message`` is the English sentence (the JSON carries it); ``template``
+    and ``values`` are what it was filled from, so a display can translate the template
+    and fill it again."""
+
     code: ReasonCode
     severity: Severity
     message: str
+    template: str = ""
+    values: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code.value, "severity": self.severity.value, "message": self.message}
@@ -161,5 +125,13 @@ class Remedy:
 
 
 def make_reason(code: ReasonCode, **facts: object) -> Reason:
-    """Fill the message template for ``code`` with this pairing's facts."""
-    return Reason(code, SEVERITY[code], MESSAGES[code].format(**facts))
+    """Fill the catalogue's sentence for ``code`` with this pairing's facts.
+
+    The fact ``variant`` (when given and not empty) picks one of the code's whole
+    alternative sentences, e.g. ``variant="hub"``, rather than a fragment put into one
+    sentence. Facts the chosen sentence does not use are ignored.
+    """
+    variant = str(facts.pop("variant", "") or "")
+    sentence = REASONS[code.value].sentence_for(variant)
+    message, values = sentence.render(facts)
+    return Reason(code, SEVERITY[code], message, sentence.template, values)

@@ -93,7 +93,7 @@ def evaluate_pairing(data: PairingInput) -> Verdict:
 
     for role, scan in (("PPMID", data.ppmid_scan), ("hub", data.hub_scan)):
         if scan.has_install_code and not scan.install_code_ok:
-            builder.add(ReasonCode.INSTALL_CODE_CRC, role=role, problem=scan.install_code_problem)
+            builder.add(ReasonCode.INSTALL_CODE_CRC, variant=role, problem=scan.install_code_problem)
             builder.remedy(
                 RemedyAction.RESCAN_INSTALL_CODE,
                 f"Re-scan the {role}'s install-code label, or type the code exactly as printed.",
@@ -144,8 +144,7 @@ def evaluate_pairing(data: PairingInput) -> Verdict:
     if level in (Level.BLOCK, Level.UNKNOWN):
         resulting = None
     if resulting is Generation.SMETS1:
-        note = "; under MP202 over-the-air updates are not offered for SMETS1-enrolled PPMIDs"
-        builder.add(ReasonCode.S1_FW_UPGRADE, mp202_note=note if data.regime is Regime.MP202 else "")
+        builder.add(ReasonCode.S1_FW_UPGRADE, variant="mp202" if data.regime is Regime.MP202 else "")
 
     return Verdict(
         level=level,
@@ -216,10 +215,9 @@ def _hub_generation(data: PairingInput, builder: _VerdictBuilder) -> Generation 
     if record.device_type is not DeviceType.CHF:
         builder.add(
             ReasonCode.WRONG_DEVICE_TYPE,
-            role="The scanned hub",
+            variant="hub" if record.device_type else "hub_untyped",
             device_id=hub_id,
-            actual=record.device_type or "device of unknown type",
-            expected="CHF (Communications Hub Function)",
+            actual=record.device_type,
         )
         builder.remedy(RemedyAction.RESCAN_DEVICE, "Scan the Communications Hub's own (CHF) label.")
     entry = _hub_entry(data)
@@ -263,10 +261,9 @@ def _ppmid_side(
     if record.device_type is not DeviceType.PPMID:
         builder.add(
             ReasonCode.WRONG_DEVICE_TYPE,
-            role="The scanned PPMID",
+            variant="" if record.device_type else "ppmid_untyped",
             device_id=ppmid_id,
-            actual=record.device_type or "device of unknown type",
-            expected="PPMID",
+            actual=record.device_type,
         )
         builder.remedy(RemedyAction.RESCAN_DEVICE, "Scan the PPMID's own label.")
 
@@ -282,8 +279,9 @@ def _ppmid_side(
             ReasonCode.NOT_ON_CPL,
             manufacturer_id=record.manufacturer_id or "?",
             model_id=record.model_id or "?",
-            hardware=record.hardware_version or "any",
+            hardware=record.hardware_version,
             firmware_version=record.firmware_version or "?",
+            variant="" if record.hardware_version else "any_hardware",
         )
         builder.remedy(
             RemedyAction.CONTACT_BACK_OFFICE,

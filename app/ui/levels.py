@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 
+from app.domain.catalogue import LEVELS, SEVERITY_WORDS
+
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
 
@@ -31,21 +33,22 @@ class Look(NamedTuple):
     foreground: str
 
 
-# Words are wrapped in _tr at use; the literals stay here so lupdate-like tools can find them.
+# Words and headlines come from the domain's catalogue (marked there for translation,
+# context "Verdict") and go through _tr at use; shapes and colours are this module's.
 _LEVELS: dict[str, Look] = {
-    "ok": Look("tick", "OK", "Pair this PPMID with this hub.", "#1B5E20", "#FFFFFF"),
-    "warn": Look("triangle", "WARNING", "Pairing is possible: read the warnings first.", "#FFD54F", "#000000"),
-    "block": Look("octagon", "STOP", "Do not pair: this PPMID will not work with this hub.", "#B71C1C", "#FFFFFF"),
-    "unknown": Look("question", "UNKNOWN", "The hub's SMETS generation is not known yet.", "#263238", "#FFFFFF"),
-    "idle": Look("dash", "WAITING", "Scan the PPMID and the Communications Hub.", "#ECEFF1", "#000000"),
-    "recorded": Look("tick", "RECORDED", "The visit is recorded and its requests are queued.", "#0D47A1", "#FFFFFF"),
-    "aborted": Look("dash", "ABORTED", "The visit is recorded as ended without an install.", "#37474F", "#FFFFFF"),
+    "ok": Look("tick", *LEVELS["ok"], "#1B5E20", "#FFFFFF"),
+    "warn": Look("triangle", *LEVELS["warn"], "#FFD54F", "#000000"),
+    "block": Look("octagon", *LEVELS["block"], "#B71C1C", "#FFFFFF"),
+    "unknown": Look("question", *LEVELS["unknown"], "#263238", "#FFFFFF"),
+    "idle": Look("dash", *LEVELS["idle"], "#ECEFF1", "#000000"),
+    "recorded": Look("tick", *LEVELS["recorded"], "#0D47A1", "#FFFFFF"),
+    "aborted": Look("dash", *LEVELS["aborted"], "#37474F", "#FFFFFF"),
 }
 
 _SEVERITIES: dict[str, Look] = {
-    "block": Look("octagon", "Stop", "", "#B71C1C", "#FFFFFF"),
-    "warn": Look("triangle", "Warning", "", "#FFD54F", "#000000"),
-    "info": Look("info", "Note", "", "#0D47A1", "#FFFFFF"),
+    "block": Look("octagon", SEVERITY_WORDS["block"], "", "#B71C1C", "#FFFFFF"),
+    "warn": Look("triangle", SEVERITY_WORDS["warn"], "", "#FFD54F", "#000000"),
+    "info": Look("info", SEVERITY_WORDS["info"], "", "#0D47A1", "#FFFFFF"),
 }
 
 

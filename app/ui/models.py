@@ -6,17 +6,16 @@ that a worker produced; none of them touches the database.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 
 from app.ui.levels import severity_icon, severity_look
 from app.ui.table_model import RowTableModel
 
 if TYPE_CHECKING:  # types only: the domain loads with the first verdict, after the first paint
     from app.domain.devices import CplEntry
-    from app.domain.reasons import ReasonCode, RemedyAction, Severity
+    from app.domain.reasons import Severity
     from app.domain.rules import Verdict
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -66,48 +65,21 @@ class ReasonRow(NamedTuple):
     what_to_do: str
 
 
-# Which remedies answer which reason: the rules emit each remedy right after its reason,
-# and this table lets the window show the two side by side. A remedy no reason claims is
-# still shown (on the last row), so nothing the rules say is dropped. Built with the first
-# verdict: the reason enums are not needed before then.
-@cache
-def _remedies_for() -> dict[ReasonCode, tuple[RemedyAction, ...]]:
-    from app.domain.reasons import ReasonCode, RemedyAction
-
-    return {
-        ReasonCode.SAME_DEVICE: (RemedyAction.RESCAN_DEVICE,),
-        ReasonCode.INSTALL_CODE_CRC: (RemedyAction.RESCAN_INSTALL_CODE,),
-        ReasonCode.NOT_COMPATIBLE: (RemedyAction.FIT_COMPATIBLE_MODEL,),
-        ReasonCode.SMETS_MISMATCH: (RemedyAction.FIT_MATCHING_PPMID, RemedyAction.QUEUE_UPDATE_INVENTORY),
-        ReasonCode.HUB_UNKNOWN: (RemedyAction.CONFIRM_HUB_GENERATION,),
-        ReasonCode.WRONG_DEVICE_TYPE: (RemedyAction.RESCAN_DEVICE,),
-        ReasonCode.HUB_NOT_ON_CPL: (RemedyAction.UPDATE_LOCAL_CPL,),
-        ReasonCode.NOT_PRENOTIFIED: (RemedyAction.IMPORT_JOB_PACK, RemedyAction.CONTACT_BACK_OFFICE),
-        ReasonCode.NOT_ON_CPL: (RemedyAction.CONTACT_BACK_OFFICE, RemedyAction.UPDATE_LOCAL_CPL),
-        ReasonCode.PRENOTIFIED_GENERATION_UNKNOWN: (RemedyAction.CONTACT_BACK_OFFICE,),
-        ReasonCode.DATA_INCONSISTENT: (RemedyAction.CONTACT_BACK_OFFICE,),
-        ReasonCode.CPL_STATUS: (RemedyAction.FIT_COMPATIBLE_MODEL,),
-    }
-
-
 def reason_rows(verdict: Verdict, nothing_to_do: str) -> list[ReasonRow]:
-    """Pair each reason with the remedies that answer it."""
-    unused = list(verdict.remedies)
+    """The domain's pairing of reasons with remedies (``app.domain.catalogue``), as table rows.
+
+    Each message is translated here from its catalogue template and filled again with
+    the same values; with no translation loaded that is the English the rules wrote.
+    """
+    from app.domain.catalogue import fill, pair_reasons_with_remedies
+
     rows: list[ReasonRow] = []
-    for reason in verdict.reasons:
-        actions = _remedies_for().get(reason.code, ())
-        mine = [r for r in verdict.remedies if r.action in actions]
-        for remedy in mine:
-            if remedy in unused:
-                unused.remove(remedy)
-        text = "\n".join(f"• {r.description}" for r in mine) or nothing_to_do
-        rows.append(ReasonRow(reason.severity, reason.code.value, reason.message, text))
-    if unused and rows:
-        last = rows[-1]
-        extra = "\n".join(f"• {r.description}" for r in unused)
-        rows[-1] = ReasonRow(
-            last.severity, last.code, last.message, extra if last.what_to_do == nothing_to_do else f"{last.what_to_do}\n{extra}"
+    for line in pair_reasons_with_remedies(verdict):
+        message = (
+            fill(QCoreApplication.translate("Reason", line.template), *line.values) if line.template else line.message
         )
+        text = "\n".join(f"• {description}" for description in line.remedies) or nothing_to_do
+        rows.append(ReasonRow(line.severity, line.code, message, text))
     return rows
 
 

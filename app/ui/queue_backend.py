@@ -32,19 +32,8 @@ class SyncReport:
     message: str
 
 
-_FALLBACK_NAMES = {
-    "8.14.1": "Hub installed (SM WAN)",
-    "8.14.2": "Hub installed (no SM WAN)",
-    "8.11": "Add PPMID to hub whitelist",
-    "8.7.1": "Join PPMID to meter (critical)",
-    "8.7.2": "Join meter to PPMID",
-    "8.2": "Read inventory",
-    "11.2": "Read firmware version",
-    "8.4": "Update inventory (CPL move)",
-}
-
-
 def snapshot(ctx: AppContext) -> QueueSnapshot:
+    from app.domain.catalogue import srv_name
     from app.services.queue import list_intents, queue_counts
 
     views = list_intents(ctx)
@@ -53,7 +42,7 @@ def snapshot(ctx: AppContext) -> QueueSnapshot:
         QueueRow(
             key=v.idempotency_key,
             srv=v.srv,
-            name=_FALLBACK_NAMES.get(v.srv, v.kind),
+            name=QCoreApplication.translate("ServiceRequest", srv_name(v.srv, v.kind)),
             target=v.target,
             state=v.state,
             last_error=v.last_error or v.server_reason or "",
