@@ -51,15 +51,22 @@ def _keep_previous_cpl(conn: Connection) -> None:
     """Version 3: the previous CPL kept beside the cache, and where each import's file date came from.
 
     Every import before this version dated the file by its modification time, so existing
-    records say "modified"; the latest import is the one whose rows the cache holds.
+    records say "modified"; the latest import is the one whose rows the cache holds. A
+    database that never had an import log (an early version-1 one) gets today's table.
     """
-    conn.exec_driver_sql(
-        "ALTER TABLE cpl_imports ADD COLUMN file_date_source VARCHAR(8) NOT NULL DEFAULT 'modified'"
-    )
-    conn.exec_driver_sql("ALTER TABLE cpl_imports ADD COLUMN cache_slot VARCHAR(8)")
-    conn.exec_driver_sql(
-        "UPDATE cpl_imports SET cache_slot = 'current' WHERE id = (SELECT MAX(id) FROM cpl_imports)"
-    )
+    if "cpl_imports" not in inspect(conn).get_table_names():
+        Base.metadata.tables["cpl_imports"].create(conn)
+    else:
+        have = {column["name"] for column in inspect(conn).get_columns("cpl_imports")}
+        if "file_date_source" not in have:
+            conn.exec_driver_sql(
+                "ALTER TABLE cpl_imports ADD COLUMN file_date_source VARCHAR(8) NOT NULL DEFAULT 'modified'"
+            )
+        if "cache_slot" not in have:
+            conn.exec_driver_sql("ALTER TABLE cpl_imports ADD COLUMN cache_slot VARCHAR(8)")
+        conn.exec_driver_sql(
+            "UPDATE cpl_imports SET cache_slot = 'current' WHERE id = (SELECT MAX(id) FROM cpl_imports)"
+        )
     Base.metadata.tables["cpl_previous_entries"].create(conn, checkfirst=True)
 
 
