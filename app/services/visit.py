@@ -115,6 +115,8 @@ class RecordOrder:
     request: VisitRequest
     seen: JudgedVisit
     want_remedy: bool
+    #: False until the installer confirmed recording a job that already has a record.
+    confirm_repeat: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,9 @@ class VisitSession:
         self.judged: JudgedVisit | None = None
         self.outcome: VisitOutcome | None = None
         self._busy = False
+        #: The job whose earlier record the installer was told about: pressing Record again
+        #: for it confirms a second record (the question named the first one).
+        self.repeat_confirmed_for: str | None = None
 
     # ------------------------------------------------------------------ state
     @property
@@ -160,6 +165,7 @@ class VisitSession:
     def choose_job(self, job: VisitJob) -> None:
         if self.job != job:
             self.job = job
+            self.repeat_confirmed_for = None
             self._changed()
 
     def set_label(self, field: str, label: LabelData | None) -> None:
@@ -259,7 +265,8 @@ class VisitSession:
             seen_verdict=verdict_fingerprint(self.judged.pairing.verdict),
         )
         self._busy = True
-        return RecordOrder(self.revision, request, self.judged, choices.remedy_chosen)
+        confirmed = self.repeat_confirmed_for == self.job.job_ref
+        return RecordOrder(self.revision, request, self.judged, choices.remedy_chosen, confirmed)
 
     def abort_order(self, reason: str, meter: str | None = None) -> AbortOrder:
         from app.services.installs import VisitError
@@ -274,6 +281,12 @@ class VisitSession:
     def recorded(self, outcome: VisitOutcome) -> None:
         self._busy = False
         self.outcome = outcome
+
+    def repeat_refused(self, job_ref: str) -> None:
+        """The job already has a record and the installer has now been shown it: the next
+        Record for this job is the explicit confirmation."""
+        self._busy = False
+        self.repeat_confirmed_for = job_ref
 
     def record_failed(self, new_verdict: JudgedVisit | None = None) -> None:
         """Recording was refused; with ``new_verdict`` (the data changed) it replaces the old."""
@@ -332,7 +345,7 @@ def run_record(ctx: AppContext, order: RecordOrder) -> VisitOutcome:
     request = order.request
     if order.want_remedy:
         request = replace(request, remedy=_remedy_for(ctx, order.seen.pairing))
-    return record_visit(ctx, request)
+    return record_visit(ctx, request, confirm_repeat=order.confirm_repeat)
 
 
 def run_abort(ctx: AppContext, order: AbortOrder) -> VisitOutcome:
