@@ -37,11 +37,12 @@ def _verdict() -> Verdict:
 
 def test_jobs_model(qapp, model_validator) -> None:
     model = JobsModel()
-    model_validator.check(model, rows=0, columns=4)
-    model.set_rows([JobRow("J-1", "ZZ1 1AA", "2026-11-23", "1 Sample Street", "190000", ("0A-1B",)),
+    model_validator.check(model, rows=0, columns=5)
+    model.set_rows([JobRow("J-1", "ZZ1 1AA", "2026-11-23", "1 Sample Street", "190000", ("0A-1B",), "synced"),
                     JobRow("J-2", "ZZ2 2AA", "2026-11-24", "2 Sample Street", "190001", ())])
-    model_validator.check(model, rows=2, columns=4)
+    model_validator.check(model, rows=2, columns=5)
     assert model.index(1, JobsModel.COL_POSTCODE).data() == "ZZ2 2AA"
+    assert model.index(0, JobsModel.COL_STATE).data() == "Synced" and model.index(1, JobsModel.COL_STATE).data() == ""
     assert model.index(0, 0).data(Qt.ItemDataRole.UserRole) == "J-1"
     assert model.index(0, 0).data(Qt.ItemDataRole.CheckStateRole) is None
     assert model.find("J-2") == 1 and model.find("nope") == -1

@@ -85,11 +85,22 @@ def cache_state(ctx: AppContext) -> CacheState:
 def search_jobs(ctx: AppContext, text: str, limit: int = 200) -> list[JobRow]:
     """Jobs whose reference, postcode or one of whose device IDs contains ``text``."""
     from app.services import jobs
+    from app.services.visit_guard import job_states
 
+    found = jobs.search_jobs(ctx, text, limit)
+    states = job_states(ctx, [j.job_ref for j in found])  # one query for the whole list
     return [
-        JobRow(j.job_ref, j.postcode, j.visit_date, j.address, j.mpxn, j.device_ids)
-        for j in jobs.search_jobs(ctx, text, limit)
+        JobRow(j.job_ref, j.postcode, j.visit_date, j.address, j.mpxn, j.device_ids,
+               str(states[j.job_ref].value) if j.job_ref in states else "")
+        for j in found
     ]
+
+
+def withdraw_visit(ctx: AppContext, install_id: str, reason: str) -> Any:
+    """Withdraw a recorded visit whose requests are all still queued (``WithdrawOutcome``)."""
+    from app.services.visit_guard import withdraw_visit as withdraw
+
+    return withdraw(ctx, install_id, reason)
 
 
 def job_detail(ctx: AppContext, job: JobRow) -> JobDetail:

@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
     dataDirRemembered = Signal(str)
     #: Emitted from any thread by the process's exception hook; shown on the status bar.
     unexpectedError = Signal(str)
+    visitWithdrawn = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         check.visitRecorded.connect(self.visitRecorded)
         check.visitFailed.connect(self.visitFailed)
         check.queueChanged.connect(self.refresh_queue)
+        check.visitRecorded.connect(lambda _outcome: self.view.job_picker.refresh())  # the job's new state
         check.message.connect(self._show_banner_message)
         v.on_pages_built = self._connect_pages
         v.tabs.currentChanged.connect(self._on_tab)
@@ -200,6 +202,7 @@ class MainWindow(QMainWindow):
                   context=Qt.ShortcutContext.WindowShortcut)
         v.camera_pane.close_button.clicked.connect(self.close_camera)
         v.queue_page.syncRequested.connect(self.sync_now)
+        v.queue_page.withdrawRequested.connect(self.withdraw_visit)
         v.settings_page.saveRequested.connect(self._save_settings)
         v.settings_page.dataDirChosen.connect(self._remember_data_dir)
         QShortcut(QKeySequence("Ctrl+S"), v.settings_page, v.settings_page.save,
@@ -372,6 +375,7 @@ class MainWindow(QMainWindow):
 
     def _on_synced(self, report: queue_backend.SyncReport) -> None:
         self._sync_ended()
+        self.view.job_picker.refresh()  # jobs whose visits reached the back office read "Synced"
         self.view.queue_page.show_sync_result(report.message)
         if report.status == "waiting":  # nothing was sent or asked: the last word on the link stands
             self.syncFinished.emit(report.status)
@@ -565,6 +569,30 @@ class MainWindow(QMainWindow):
         if self._cache is not None:
             self._show_cache(self._cache)
         self.importFinished.emit(None)
+
+    def withdraw_visit(self, install_id: str, reason: str) -> None:
+        """Undo a recorded visit before any of its requests went (Queue tab)."""
+        self.runner.run(lambda: backend.withdraw_visit(self.ctx, install_id, reason),
+                        on_done=self._on_withdrawn, on_error=self._on_withdraw_error)
+
+    def _on_withdrawn(self, outcome: Any) -> None:
+        text = (self.tr("Withdrawn: the visit for job %1 and its %2 requests will never be sent.")
+                .replace("%1", outcome.job_ref).replace("%2", str(len(outcome.intents))))
+        if outcome.record == "at_backoffice":
+            text += " " + self.tr("The back office already has the visit record: tell them it was withdrawn.")
+        self.view.queue_page.show_withdraw_result("✔ " + text, True)
+        self.refresh_queue()
+        self.view.job_picker.refresh()
+        self.visitWithdrawn.emit(outcome)
+
+    def _on_withdraw_error(self, exc: BaseException) -> None:
+        from app.domain.errors import DomainInputError
+
+        if not isinstance(exc, DomainInputError):
+            self._on_background_error(exc)
+            return
+        text = self.tr("Not withdrawn: %1.").replace("%1", str(exc))
+        self.view.queue_page.show_withdraw_result("✖ " + text, False)
 
     def _show_banner_message(self, text: str) -> None:
         self.view.import_banner.show_message(text)

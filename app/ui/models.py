@@ -32,20 +32,36 @@ class JobRow(NamedTuple):
     address: str
     mpxn: str
     device_ids: tuple[str, ...]
+    #: ``to_do``, ``recorded``, ``aborted``, ``synced`` or ``withdrawn`` ("" while not known).
+    state: str = ""
+
+
+#: How each job state reads in the list (whole words, for translation later).
+JOB_STATE_WORDS = {
+    "to_do": QT_TRANSLATE_NOOP("JobsModel", "To do"),
+    "recorded": QT_TRANSLATE_NOOP("JobsModel", "Recorded"),
+    "aborted": QT_TRANSLATE_NOOP("JobsModel", "Aborted"),
+    "synced": QT_TRANSLATE_NOOP("JobsModel", "Synced"),
+    "withdrawn": QT_TRANSLATE_NOOP("JobsModel", "Withdrawn"),
+}
 
 
 class JobsModel(RowTableModel[JobRow]):
     CONTEXT = "JobsModel"
-    COL_REF, COL_POSTCODE, COL_DATE, COL_ADDRESS = range(4)
+    COL_REF, COL_POSTCODE, COL_DATE, COL_ADDRESS, COL_STATE = range(5)
     HEADERS = (
         QT_TRANSLATE_NOOP("JobsModel", "Job"),
         QT_TRANSLATE_NOOP("JobsModel", "Postcode"),
         QT_TRANSLATE_NOOP("JobsModel", "Visit date"),
         QT_TRANSLATE_NOOP("JobsModel", "Address"),
+        QT_TRANSLATE_NOOP("JobsModel", "State"),
     )
 
     def cell(self, row: JobRow, column: int, role: int) -> Any:
         if role in (_DISPLAY, _TOOLTIP, _ACCESSIBLE):
+            if column == self.COL_STATE:
+                word = JOB_STATE_WORDS.get(row.state)
+                return QCoreApplication.translate(self.CONTEXT, str(word)) if word else ""
             return (row.job_ref, row.postcode, row.visit_date, row.address)[column]
         if role == _USER:
             return row.job_ref
@@ -147,6 +163,8 @@ class QueueRow(NamedTuple):
     last_error: str
     job_ref: str
     created: str
+    #: The visit the request belongs to ("" for requests queued outside a visit).
+    install_id: str = ""
 
 
 class QueueModel(RowTableModel[QueueRow]):

@@ -48,6 +48,7 @@ def snapshot(ctx: AppContext) -> QueueSnapshot:
             last_error=v.last_error or v.server_reason or "",
             job_ref=v.job_ref or "",
             created=_short_time(v.created_at),
+            install_id=v.install_id or "",
         )
         for v in views
     )

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -45,6 +46,21 @@ class QueuePageView(QVBoxLayout):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        # Undo before anything is sent: the selected request's visit, with a reason.
+        self.withdraw_reason = QLineEdit(owner)
+        self.withdraw_reason.setObjectName("withdrawReasonInput")
+        self.withdraw_reason.setMinimumHeight(32)
+        self.withdraw = QPushButton(owner)
+        self.withdraw.setObjectName("withdrawVisitButton")
+        self.withdraw.setMinimumHeight(40)
+        self.withdraw_result = QLabel(owner)
+        self.withdraw_result.setObjectName("withdrawResultLabel")
+        self.withdraw_result.setWordWrap(True)
+        undo = QHBoxLayout()
+        undo.addWidget(self.withdraw_reason, 1)
+        undo.addWidget(self.withdraw)
         self.addLayout(top)
         self.addWidget(self.sync_result)
         self.addWidget(self.table, 1)
+        self.addLayout(undo)
+        self.addWidget(self.withdraw_result)
