@@ -21,6 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, default=None, help="data folder (default: HUBCHECK_HOME or the user data folder)")
     parser.add_argument("--sample", action="store_true", help="load the bundled sample CPL and job pack on start")
     parser.add_argument("--smoke", action="store_true", help="paint the main window once and exit 0 (start-up checks)")
+    parser.add_argument("--smoke-ready", action="store_true",
+                        help="exit 0 once the cache is open and a scan would be accepted (time to ready)")
     return parser
 
 
@@ -70,6 +72,14 @@ def main(argv: list[str] | None = None) -> int:
             app.exit(0)
 
         window.firstPainted.connect(_painted)
+    elif args.smoke_ready:
+        def _ready(_state: object) -> None:
+            # The wedge detector is installed right after the first paint, before the cache
+            # opens on its worker: once the cache is open, a scanner burst would be accepted.
+            print("ready", flush=True)
+            app.exit(0)
+
+        window.cacheOpened.connect(_ready)
     elif args.sample:
         window.load_sample_data()
     window.show()
