@@ -179,6 +179,8 @@ class WedgeDetector(QObject):
                 return True
             self.flush()
             return False
+        if key == int(Qt.Key.Key_Space) and not self._held:
+            return False  # no label starts with a space; held, a button's Space press would land after its release
         if len(text) == 1 and text.isprintable() and not (modifiers & _HELD_MODIFIERS):
             if self._burst.gap_breaks(now):
                 self.flush()

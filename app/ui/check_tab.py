@@ -54,10 +54,19 @@ log = logging.getLogger(__name__)
 
 
 class CheckTabView:
-    """The Check tab's widgets; every child a test or the tab's behaviour needs is public."""
+    """The Check tab's widgets; every child a test or the tab's behaviour needs is public.
+
+    On a 1280×720 laptop at 150% text not everything fits: the left column (job, scans,
+    the record form) scrolls and follows the keyboard focus, while the action strip
+    (override reason, Record, Abort, the message under them) stays in view below it and
+    the verdict keeps the right-hand column. Tab goes through the controls in the order
+    they are seen, top to bottom, left to right.
+    """
 
     def __init__(self, page: QWidget, search: Callable[[str, Callable[[list[JobRow]], None]], None]) -> None:
-        left_scroll = QScrollArea(page)
+        from app.ui.fit import FocusFollowingScrollArea, glove, set_tab_order
+
+        left_scroll: QScrollArea = FocusFollowingScrollArea(page)
         left_scroll.setObjectName("checkLeftScroll")
         left_scroll.setWidgetResizable(True)
         left_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -85,6 +94,7 @@ class CheckTabView:
         self.switch_job = QPushButton(left)
         self.switch_job.setObjectName("switchJobButton")
         self.switch_job.hide()
+        glove(self.hub_generation, self.switch_job)
 
         self.record = RecordPanel(left)
         left_column.addWidget(self.job_picker)
@@ -94,13 +104,24 @@ class CheckTabView:
         left_column.addWidget(self.switch_job)
         left_column.addWidget(self.record)
         left_column.addStretch(1)
+        #: Override reason, Record, Abort and the message: always in view, under the scrolling part.
+        self.action_strip = self.record.view.strip
+        left_side = QVBoxLayout()
+        left_side.setSpacing(2)
+        left_side.addWidget(left_scroll, 1)
+        left_side.addWidget(self.action_strip)
 
         self.verdict = VerdictPanel(page)
         columns = QHBoxLayout(page)
         columns.setContentsMargins(0, 8, 0, 0)
         columns.setSpacing(14)
-        columns.addWidget(left_scroll, 5)
+        columns.addLayout(left_side, 5)
         columns.addWidget(self.verdict, 6)
+        picker, record = self.job_picker.view, self.record.view
+        # One chain, first to last: each step places the next control right after the previous.
+        set_tab_order([picker.search, picker.table, self.ppmid.edit, self.ppmid.view.camera_button,
+                       self.hub.edit, self.hub.view.camera_button, self.hub_generation, self.switch_job,
+                       *record.tab_chain, self.verdict.view.reasons, self.verdict.view.cpl])
 
 
 class CheckTab(QWidget):
@@ -130,6 +151,10 @@ class CheckTab(QWidget):
         #: Run the pairing check on the UI thread once the data is ready (see _request_check).
         self.check_inline = True
         self.view = CheckTabView(self, self.search_jobs)
+        # A scanner's label goes to the field it belongs in: a PPMID label carries an
+        # install code, a hub label never does (see app/scan/field.py).
+        self.view.ppmid.field.expects_install_code = True
+        self.view.hub.field.expects_install_code = False
         self._build_texts()
         self._connect()
 
@@ -391,10 +416,19 @@ class CheckTab(QWidget):
     def _on_record_error(self, exc: BaseException) -> None:
         self.view.record.set_busy(False)
         from app.domain.errors import DomainInputError
-        from app.services.installs import VerdictChanged
+        from app.services.installs import RepeatVisit, VerdictChanged
 
         if isinstance(exc, VerdictChanged):
             self._on_verdict_changed(exc)
+            return
+        if isinstance(exc, RepeatVisit):
+            previous = exc.previous
+            self.visit.repeat_refused(previous.job_ref)
+            text = (self.tr("Not recorded: job %1 already has a record — %2. Press Record again to record "
+                            "it a second time, or withdraw the first one on the Queue tab.")
+                    .replace("%1", previous.job_ref).replace("%2", previous.describe()))
+            self.view.record.show_result("⚠ " + text)
+            self.visitFailed.emit(text)
             return
         self.visit.record_failed()
         if isinstance(exc, DomainInputError):

@@ -99,6 +99,8 @@ class MainWindowView:
         self.queue_count.setObjectName("queueCountLabel")
         self.busy = QLabel(bar)
         self.busy.setObjectName("busyLabel")
+        # The CPL line wraps rather than widening the window past a 1280-pixel screen at 150% text.
+        self.cpl_status.setWordWrap(True)
         bar.addWidget(self.cpl_status, 3)
         bar.addWidget(self.busy, 1)
         for label in (self.regime, self.online, self.queue_count):

@@ -1,4 +1,11 @@
-"""Layout of "Record the visit": hub install details, the meter, override, record and abort."""
+"""Layout of "Record the visit": hub install details and the meter (a form that scrolls with
+the left column), and the action strip — override reason, Record, Abort and the message
+under them — that the Check tab keeps in view at the bottom, whatever the screen's height.
+
+Widgets are created in the order they are seen and the Tab order is set to that order:
+the form reads meter, connection, premise, obstructions, location, aerial, 8.4 remedy;
+then the strip's override, Record, abort reason and Abort.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -15,11 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.fit import GLOVE_HEIGHT, glove, set_tab_order
+
 
 class RecordView(QVBoxLayout):
     """Public children: ``box``, ``form``, ``wan``, ``location``, ``aerial``, ``meter``, ``premise``,
-    ``metal``, ``connectivity``, ``shared``, ``survey_label``, ``remedy``, ``override_label``,
-    ``override``, ``record``, ``abort_reason``, ``abort``, ``result``."""
+    ``metal``, ``connectivity``, ``shared``, ``survey_label``, ``remedy``, ``strip`` (the action
+    strip, laid out by the Check tab), ``override_label``, ``override``, ``record``,
+    ``abort_reason``, ``abort``, ``result``."""
 
     def __init__(self, owner: QWidget) -> None:
         super().__init__(owner)
@@ -28,15 +39,14 @@ class RecordView(QVBoxLayout):
         self.box.setObjectName("recordBox")
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A narrow column (1280×720 at 150% text) puts a field under its label, not off the edge.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
 
-        self.wan = QComboBox(self.box)
-        self.wan.setObjectName("smWanInput")
-        self.location = QComboBox(self.box)
-        self.location.setObjectName("hubLocationInput")
-        self.aerial = QCheckBox(self.box)
-        self.aerial.setObjectName("aerialInput")
+        # In the order they are seen (and tabbed through).
         self.meter = QComboBox(self.box)
         self.meter.setObjectName("meterInput")
+        self.wan = QComboBox(self.box)
+        self.wan.setObjectName("smWanInput")
         self.premise = QComboBox(self.box)
         self.premise.setObjectName("premiseTypeInput")
         self.metal = QCheckBox(self.box)
@@ -45,25 +55,23 @@ class RecordView(QVBoxLayout):
         self.connectivity.setObjectName("connectivityObstructionInput")
         self.shared = QCheckBox(self.box)
         self.shared.setObjectName("sharedObstructionInput")
+        self.location = QComboBox(self.box)
+        self.location.setObjectName("hubLocationInput")
+        self.aerial = QCheckBox(self.box)
+        self.aerial.setObjectName("aerialInput")
+        self.remedy = QCheckBox(self.box)
+        self.remedy.setObjectName("remedyInput")
         survey = QHBoxLayout()
         survey.addWidget(self.metal)
         survey.addWidget(self.connectivity)
         survey.addWidget(self.shared)
         survey.addStretch(1)
         self.survey_label = QLabel(self.box)
-        self.remedy = QCheckBox(self.box)
-        self.remedy.setObjectName("remedyInput")
-        self.override_label = QLabel(self.box)
-        self.override_label.setWordWrap(True)
-        self.override = QLineEdit(self.box)
-        self.override.setObjectName("overrideReasonInput")
-        self.override.setMinimumHeight(34)
-        self.override_label.setBuddy(self.override)
 
-        self.wan_label = QLabel(self.box)
-        self.location_label = QLabel(self.box)
         self.meter_label = QLabel(self.box)
+        self.wan_label = QLabel(self.box)
         self.premise_label = QLabel(self.box)
+        self.location_label = QLabel(self.box)
         for label, field in ((self.wan_label, self.wan), (self.location_label, self.location),
                              (self.meter_label, self.meter), (self.premise_label, self.premise)):
             label.setBuddy(field)
@@ -75,35 +83,60 @@ class RecordView(QVBoxLayout):
         location_row.addWidget(self.location, 1)
         location_row.addWidget(self.aerial)
         self.form.addRow(self.location_label, location_row)
-        self.form.addRow("", self.remedy)
-        self.form.addRow(self.override_label)
-        self.form.addRow(self.override)
+        self.form.addRow(self.remedy)
+        inner = QVBoxLayout(self.box)
+        inner.addLayout(self.form)
+        self.addWidget(self.box)
 
-        self.record = QPushButton(self.box)
+        # --- The action strip: laid out by the Check tab under the scrolling column.
+        self.strip = QFrame(owner)
+        self.strip.setObjectName("recordActionStrip")
+        self.override_label = QLabel(self.strip)
+        self.override_label.setObjectName("overrideReasonLabel")
+        self.override_label.setWordWrap(True)
+        self.override = QLineEdit(self.strip)
+        self.override.setObjectName("overrideReasonInput")
+        self.override_label.setBuddy(self.override)
+        self.record = QPushButton(self.strip)
         self.record.setObjectName("recordInstallButton")
-        self.record.setMinimumHeight(40)
+        self.record.setMinimumHeight(GLOVE_HEIGHT + 8)
         font = self.record.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.record.setFont(font)
-        self.abort_reason = QLineEdit(self.box)
+        self.abort_reason = QLineEdit(self.strip)
         self.abort_reason.setObjectName("abortReasonInput")
-        self.abort_reason.setMinimumHeight(34)
-        self.abort = QPushButton(self.box)
+        self.abort = QPushButton(self.strip)
         self.abort.setObjectName("abortVisitButton")
-        self.abort.setMinimumHeight(34)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.record, 2)
-        abort_row = QHBoxLayout()
-        abort_row.addWidget(self.abort_reason, 1)
-        abort_row.addWidget(self.abort)
-        self.result = QLabel(self.box)
+        self.result = QLabel(self.strip)
         self.result.setObjectName("recordResultLabel")
         self.result.setWordWrap(True)
+        rule = QFrame(self.strip)
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setFrameShadow(QFrame.Shadow.Sunken)
+        abort_row = QHBoxLayout()
+        abort_row.setSpacing(6)
+        abort_row.addWidget(self.abort_reason, 1)
+        abort_row.addWidget(self.abort)
+        column = QVBoxLayout(self.strip)
+        column.setContentsMargins(0, 2, 8, 0)
+        column.setSpacing(5)
+        column.addWidget(rule)
+        column.addWidget(self.override_label)
+        column.addWidget(self.override)
+        column.addWidget(self.record)
+        column.addLayout(abort_row)
+        column.addWidget(self.result)
 
-        inner = QVBoxLayout(self.box)
-        inner.addLayout(self.form)
-        inner.addLayout(buttons)
-        inner.addLayout(abort_row)
-        inner.addWidget(self.result)
-        self.addWidget(self.box)
+        for combo in (self.meter, self.wan, self.premise, self.location):
+            # Long choices are cut short on a narrow column rather than widening it past the screen.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
+        glove(self.meter, self.wan, self.premise, self.location, self.metal, self.connectivity, self.shared,
+              self.aerial, self.remedy, self.override, self.abort_reason, self.abort)
+        #: The form's and the strip's controls in the order they are seen (and tabbed through).
+        self.tab_chain: list[QWidget] = [
+            self.meter, self.wan, self.premise, self.metal, self.connectivity, self.shared, self.location,
+            self.aerial, self.remedy, self.override, self.record, self.abort_reason, self.abort,
+        ]
+        set_tab_order(self.tab_chain)

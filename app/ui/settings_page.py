@@ -43,7 +43,9 @@ class SettingsPage(QWidget):
             "wedge_min_length": self.tr("Scanner: min scan length (characters)"),
             "sound_enabled": self.tr("Sound"),
             "join_time_period": self.tr("&Join time period (seconds)"),
-            "duis_schema": self.tr("DUIS &schema file"),
+            "duis_schema": self.tr("DUIS sche&ma file"),
+            "text_scale": self.tr("Te&xt size"),
+            "high_contrast": self.tr("Contrast"),
             "data_dir": self.tr("Data &folder"),
         }
         for key, text in texts.items():
@@ -65,6 +67,9 @@ class SettingsPage(QWidget):
         v.wedge_length.setRange(3, 64)
         v.join_time.setRange(1, 3600)
         v.sound.setText(self.tr("Play a sound when a scan is accepted or rejected"))
+        for percent in (100, 125, 150):
+            v.text_scale.addItem(self.tr("%1%").replace("%1", str(percent)), percent)
+        v.high_contrast.setText(self.tr("&High contrast (black and white, for bright sun)"))
         v.schema.setPlaceholderText(self.tr("Empty: use the bundled copy when present"))
         v.save.setText(self.tr("&Save settings  (Ctrl+S)"))
         v.revert.setText(self.tr("Re&vert"))
@@ -95,6 +100,8 @@ class SettingsPage(QWidget):
         v.sound.setChecked(bool(values.get("sound_enabled", True)))
         v.join_time.setValue(int(values.get("join_time_period", 3600)))
         v.schema.setText(str(values.get("duis_schema", "")))
+        v.text_scale.setCurrentIndex(max(0, v.text_scale.findData(int(values.get("text_scale", 100)))))
+        v.high_contrast.setChecked(bool(values.get("high_contrast", False)))
         v.data_dir.setText(str(self._data_dir))
         for error in v.errors.values():
             error.hide()
@@ -130,6 +137,8 @@ class SettingsPage(QWidget):
             "sound_enabled": "true" if v.sound.isChecked() else "false",
             "join_time_period": str(v.join_time.value()),
             "duis_schema": v.schema.text(),
+            "text_scale": str(v.text_scale.currentData()),
+            "high_contrast": "true" if v.high_contrast.isChecked() else "false",
         }
 
     def validate(self) -> tuple[dict[str, str], dict[str, str]]:

@@ -10,25 +10,26 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from app.ui.fit import FocusFollowingScrollArea, glove
+
 
 class SettingsPageView(QVBoxLayout):
     """Public children: one editor per setting (``regime``, ``originator``, ``url``, ``token``,
     ``show_token``, ``decoder``, ``camera``, ``wedge_interval``, ``wedge_length``, ``sound``,
-    ``join_time``, ``schema``, ``data_dir``), ``errors`` (key → QLabel), ``labels`` (key → QLabel),
+    ``join_time``, ``schema``, ``text_scale``, ``high_contrast``, ``data_dir``), ``errors`` (key → QLabel), ``labels`` (key → QLabel),
     ``summary``, ``save``, ``revert``."""
 
     def __init__(self, owner: QWidget) -> None:
         super().__init__(owner)
         self.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea(owner)
+        scroll = FocusFollowingScrollArea(owner)  # a field reached by Alt+letter scrolls into view
         scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFrameShape(FocusFollowingScrollArea.Shape.NoFrame)
         body = QWidget(scroll)
         body.setObjectName("settingsBody")
         scroll.setWidget(body)
@@ -67,6 +68,10 @@ class SettingsPageView(QVBoxLayout):
         self.join_time.setObjectName("joinTimeInput")
         self.schema = QLineEdit(body)
         self.schema.setObjectName("duisSchemaInput")
+        self.text_scale = QComboBox(body)
+        self.text_scale.setObjectName("textScaleInput")
+        self.high_contrast = QCheckBox(body)
+        self.high_contrast.setObjectName("highContrastInput")
         self.data_dir = QLineEdit(body)
         self.data_dir.setObjectName("dataDirInput")
 
@@ -77,7 +82,7 @@ class SettingsPageView(QVBoxLayout):
             ("backoffice_token", token_row), ("decoder", self.decoder), ("camera", self.camera),
             ("wedge_max_interval_ms", self.wedge_interval), ("wedge_min_length", self.wedge_length),
             ("sound_enabled", self.sound), ("join_time_period", self.join_time), ("duis_schema", self.schema),
-            ("data_dir", self.data_dir),
+            ("text_scale", self.text_scale), ("high_contrast", self.high_contrast), ("data_dir", self.data_dir),
         )
         for key, field in rows:
             label = QLabel(body)
@@ -132,3 +137,6 @@ class SettingsPageView(QVBoxLayout):
         outer.addLayout(row)
         outer.addStretch(1)
         self.addWidget(scroll)
+        glove(self.regime, self.originator, self.url, self.token, self.show_token, self.decoder, self.camera,
+              self.wedge_interval, self.wedge_length, self.sound, self.join_time, self.schema, self.text_scale,
+              self.high_contrast, self.data_dir, self.save, self.revert)

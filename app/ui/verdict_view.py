@@ -64,6 +64,7 @@ class VerdictView(QVBoxLayout):
         self.resulting_caption = QLabel(self.banner)
         self.resulting_caption.setObjectName("resultingSmetsCaption")
         self.resulting_caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.resulting_caption.setWordWrap(True)  # "Resulting version: no working PPMID" must not widen the window
         self.resulting = QLabel(self.banner)
         self.resulting.setObjectName("resultingSmetsLabel")
         self.resulting.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -94,7 +95,9 @@ class VerdictView(QVBoxLayout):
         self.reasons.verticalHeader().hide()
         self.reasons.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.reasons.horizontalHeader().setStretchLastSection(True)
-        self.reasons.setMinimumHeight(160)
+        # The header and two lines of text at any text size: on a short screen (1280×720 at
+        # 150%) the banner above keeps its words whole and this table scrolls instead.
+        self.reasons.setMinimumHeight(self.reasons.fontMetrics().height() * 3 + 4)
         self.reasons_caption.setBuddy(self.reasons)
         self.no_reasons = QLabel(owner)
         self.no_reasons.setObjectName("noReasonsLabel")
