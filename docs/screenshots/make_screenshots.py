@@ -4,10 +4,19 @@ Run under a virtual X display (the real xcb platform, real fonts):
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots/make_screenshots.py
 or headless with QT_QPA_PLATFORM=offscreen. Each picture is ``QWidget.grab()`` of the main
 window at 1280×820 (a typical installer laptop), written next to this script.
+
+``--laptops`` takes the Check tab (a STOP that offers the 8.4 remedy) as it opens on the
+screens installers have, each in its own virtual X display of that size (needs xvfb-run):
+1366×768 and 1280×720 at 100% text, 1280×720 and 1920×1080 at 150%. Those pictures are the
+whole screen, so what lies past the window's edge shows::
+
+    .venv/bin/python docs/screenshots/make_screenshots.py --laptops
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,7 +26,69 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
 
+LAPTOPS = (("1366x768", 100), ("1280x720", 100), ("1280x720", 150), ("1920x1080", 150))
+
+
+def laptops() -> int:
+    """Each screen in its own Xvfb (a display's size is fixed when it starts)."""
+    for size, percent in LAPTOPS:
+        command = ["xvfb-run", "-a", "-s", f"-screen 0 {size}x24", sys.executable, __file__, "--laptop", str(percent)]
+        subprocess.run(command, check=True, env={**os.environ, "QT_QPA_PLATFORM": "xcb"})
+    return 0
+
+
+def laptop(percent: int) -> int:
+    """The Check tab with a STOP verdict at ``percent``% text on this display's screen."""
+    from app.ui import ensure_app
+
+    app = ensure_app()
+    app.setStyle("Fusion")
+    from PySide6.QtGui import QGuiApplication
+
+    from app.services.context import AppContext
+    from app.testing.bot import ScriptBot
+    from app.testing.driver import HubCheckDriver
+    from app.testing.samples import case_for
+    from app.ui import launch
+
+    bot = ScriptBot()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        ctx = AppContext(data)
+        ctx.settings.set_many({"sound_enabled": "false", "text_scale": str(percent)})
+        ctx.close()
+        window = launch(data)
+        with bot.waitSignal(window.cacheOpened, 15_000):
+            window.show()
+        window.activateWindow()
+        bot.waitUntil(lambda: window.runner.pending == 0, 10_000)
+        drive = HubCheckDriver(window, bot)
+        drive.load_sample()
+        bot.waitUntil(lambda: "rows" in drive.text("cplStatusLabel") and "none" not in drive.text("cplStatusLabel"))
+        window.view.import_banner.hide()
+        case = case_for("tactical STOP (mismatch)")
+        drive.pick_job(case.job_ref or "")
+        drive.scan_ppmid(case.ppmid_label)
+        drive.scan_hub(case.hub_label)
+        drive.wait_verdict("block")
+        bot.wait(400)
+        screen = QGuiApplication.primaryScreen()
+        size = screen.size()
+        name = f"16-check-{size.width()}x{size.height()}-{percent}pct"
+        screen.grabWindow(0).save(str(HERE / f"{name}.png"))
+        inside = screen.availableGeometry().contains(window.frameGeometry())
+        print(f"wrote {name}.png (window {window.frameGeometry().getRect()}, inside the screen: {inside})")
+        window.shutdown()
+        window.close()
+        window.ctx.close()
+    return 0
+
+
 def main() -> int:
+    if "--laptops" in sys.argv:
+        return laptops()
+    if "--laptop" in sys.argv:
+        return laptop(int(sys.argv[sys.argv.index("--laptop") + 1]))
     from app.ui import ensure_app
 
     app = ensure_app()
