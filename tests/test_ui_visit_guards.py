@@ -139,3 +139,26 @@ def test_f1_opens_and_closes_a_help_pane_beside_the_work(hubcheck) -> None:
     assert hubcheck.widget("recordInstallButton").isVisible()  # the work stays on screen
     hubcheck.qtbot.keyClick(window, Qt.Key.Key_F1)
     assert not pane.isVisible()
+
+
+def test_recording_the_same_job_twice_needs_a_confirmation_naming_the_first(hubcheck) -> None:
+    good = case_for("OK under both regimes")
+    hubcheck.pick_job(good.job_ref)
+    hubcheck.scan_ppmid(good.ppmid_label)
+    hubcheck.scan_hub(good.hub_label)
+    hubcheck.wait_verdict("ok")
+    first = hubcheck.record()
+    hubcheck.scan_ppmid(good.ppmid_label)
+    hubcheck.scan_hub(good.hub_label)
+    hubcheck.wait_verdict("ok")
+    queued = len(list_intents(hubcheck.window.ctx))
+    try:
+        hubcheck.record()
+    except AssertionError as refused:
+        assert "already has a record" in str(refused) and first.install_id in str(refused)
+    else:
+        raise AssertionError("a second record of the same job was queued without a confirmation")
+    assert len(list_intents(hubcheck.window.ctx)) == queued  # nothing queued silently
+    assert "Press Record again" in hubcheck.record_message
+    second = hubcheck.record()  # the explicit confirmation
+    assert second.install_id != first.install_id
