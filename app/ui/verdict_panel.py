@@ -44,7 +44,7 @@ class VerdictPanel(QWidget):
         self.view.cpl.setModel(self.cpl_model)
         header = self.view.reasons.horizontalHeader()
         header.setSectionResizeMode(ReasonsModel.COL_SEVERITY, QHeaderView.ResizeMode.ResizeToContents)
-        self.view.reasons_caption.setText(self.tr("&Reasons and what to do"))
+        self.view.reasons_caption.setText(self.tr("Rea&sons and what to do"))
         self.view.cpl_caption.setText(self.tr("CPL &entries matched"))
         self.view.resulting_caption.setText(self.tr("Resulting version"))
         self.view.banner.setAccessibleName(self.tr("Verdict"))
