@@ -64,6 +64,7 @@ def _start_logging(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args: argparse.Namespace | None = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -79,6 +80,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:
+        # The database, the data folder or the disk failed mid-command (a damaged page, a
+        # full disk while recording): one plain line and exit 2, never a traceback.
+        from app.services.storage_errors import storage_problem
+
+        data_dir = _data_dir(args)
+        if data_dir is None or storage_problem(exc, data_dir) is None:
+            raise
+        from app.commands.common import storage_message
+
+        print(storage_message(exc, data_dir), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _data_dir(args: argparse.Namespace | None) -> Path | None:
+    from app.services.paths import resolve_data_dir
+
+    try:
+        return resolve_data_dir(getattr(args, "data_dir", None)) if args is not None else None
+    except Exception:  # the folder's name itself is unusable: nothing to explain with
+        return None
 
 
 if __name__ == "__main__":

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from app.services.context import AppContext
+
+log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -41,5 +45,15 @@ def open_context(args: argparse.Namespace) -> AppContext:
     except SchemaTooNewError as exc:
         raise CliError(str(exc)) from None
     except Exception as exc:  # sqlite3/SQLAlchemy errors: a damaged or unreadable file
-        raise CliError(f"cannot open the HubCheck database in {ctx.data_dir}: {exc}") from None
+        raise CliError(storage_message(exc, ctx.data_dir)) from None
     return ctx
+
+
+def storage_message(exc: BaseException, data_dir: Path) -> str:
+    """One plain line for a storage failure: what is wrong, what the file still holds (read
+    read-only; a damaged file is copied first), and the next step; never SQL or a traceback."""
+    from app.services.storage_errors import explain_storage_error, keep_what_was_queued, short_cause
+
+    problem = keep_what_was_queued(explain_storage_error(exc, data_dir, "command"))
+    log.error("storage problem (%s): %s", problem.kind, short_cause(exc))
+    return problem.message

@@ -29,6 +29,20 @@ LATEST_VERSION = 4
 class SchemaTooNewError(RuntimeError):
     """The database was written by a newer HubCheck; opening it could lose data."""
 
+    def __init__(self, message: str, found: int | None = None, understood: int | None = None) -> None:
+        super().__init__(message)
+        self.found = found
+        self.understood = understood
+
+
+class DamagedDatabaseError(RuntimeError):
+    """SQLite's quick check failed on a database that needs upgrading: no step runs on it.
+
+    A migration rewrites tables; on a damaged file that could spread the damage or drop
+    the rows still readable (queued Service Requests among them), so the file is left
+    exactly as it is for support to recover.
+    """
+
 
 def register_step(version: int) -> Callable[[MigrationStep], MigrationStep]:
     def wrap(func: MigrationStep) -> MigrationStep:
@@ -95,7 +109,9 @@ def migrate(engine: Engine, db_path: Path | None) -> int:
         if start > latest:
             raise SchemaTooNewError(
                 f"the database {db_path} has schema version {start}, newer than this HubCheck "
-                f"understands ({latest}); update HubCheck rather than risk the data"
+                f"understands ({latest}); update HubCheck rather than risk the data",
+                found=start,
+                understood=latest,
             )
         if start == 0 and not inspect(conn).get_table_names():
             Base.metadata.create_all(conn)
@@ -105,6 +121,7 @@ def migrate(engine: Engine, db_path: Path | None) -> int:
             start = 1  # tables exist but no version: the first released schema
     if start == latest:
         return start
+    _refuse_damaged(engine, db_path)
     if db_path is not None and db_path.exists():
         backup_database(db_path, start)
     for version in range(start + 1, latest + 1):
@@ -116,6 +133,24 @@ def migrate(engine: Engine, db_path: Path | None) -> int:
     with engine.begin() as conn:
         Base.metadata.create_all(conn)  # tables added since, with no data to move
     return start
+
+
+def _refuse_damaged(engine: Engine, db_path: Path | None) -> None:
+    """Run SQLite's quick check before any step; a damaged file is refused untouched.
+
+    Only before an upgrade (rare, and already slow with its backup): a daily start at the
+    latest version does not pay for reading the whole file.
+    """
+    with engine.connect() as conn:
+        try:
+            found = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.rollback()
+    if found != ["ok"]:
+        raise DamagedDatabaseError(
+            f"the database {db_path} failed SQLite's quick check ({found[0] if found else 'no answer'}); "
+            "it was not upgraded and is left as it is"
+        )
 
 
 def backup_database(db_path: Path, version: int) -> Path:

@@ -208,7 +208,9 @@ class CheckTab(QWidget):
             log.error("background task failed: %s", exc)
         else:
             unexpected.report(exc)
-        self.message.emit(self.tr("Something went wrong: %1").replace("%1", str(exc)))
+        from app.services.storage_errors import plain_error
+
+        self.message.emit(self.tr("Something went wrong: %1").replace("%1", plain_error(exc, self.ctx.data_dir, "open")))
 
     # ------------------------------------------------------------------ the visit
     def search_jobs(self, text: str, deliver: Callable[[list[JobRow]], None]) -> None:
@@ -360,7 +362,10 @@ class CheckTab(QWidget):
             log.error("pairing check failed: %s", exc)
         else:
             unexpected.report(exc)
-        self.view.verdict.show_idle(self.tr("The check could not run: %1").replace("%1", str(exc)))
+        from app.services.storage_errors import plain_error
+
+        self.view.verdict.show_idle(self.tr("The check could not run: %1")
+                                    .replace("%1", plain_error(exc, self.ctx.data_dir, "open")))
 
     def _show_hub_generation(self, visible: bool) -> None:
         self.view.hub_generation.setVisible(visible)
@@ -431,8 +436,14 @@ class CheckTab(QWidget):
             self.visitFailed.emit(text)
             return
         self.visit.record_failed()
+        from app.services.storage_errors import short_cause, storage_problem
+
+        problem = None if isinstance(exc, DomainInputError) else storage_problem(exc, self.ctx.data_dir, "record")
         if isinstance(exc, DomainInputError):
             text = self.tr("Not recorded: %1").replace("%1", str(exc))
+        elif problem is not None:  # the disk, the folder or the database: the scans stay on screen
+            log.error("recording failed (%s): %s", problem.kind, short_cause(exc))
+            text = self.tr("Not recorded: %1").replace("%1", problem.message)
         else:
             text = self.tr("Not recorded because of an unexpected error: %1").replace("%1", str(exc))
             if not unexpected.is_expected(exc):

@@ -29,6 +29,7 @@ from app.ui.tasks import TaskRunner
 if TYPE_CHECKING:  # event types only annotate overrides; PySide6 builds each on its first event
     from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 
+    from app.services import storage_errors
     from app.ui import backend, queue_backend, unexpected
 else:
     from app.ui.deferred import Deferred as _Deferred
@@ -36,6 +37,7 @@ else:
     backend = _Deferred("app.ui.backend")
     queue_backend = _Deferred("app.ui.queue_backend")
     unexpected = _Deferred("app.ui.unexpected")
+    storage_errors = _Deferred("app.services.storage_errors")
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,8 @@ class MainWindow(QMainWindow):
     """Signals for testers and benchmarks: ``firstPainted``, ``cacheOpened(CacheState)``,
     ``verdictShown(PairingResult)``, ``visitRecorded(VisitOutcome)``, ``queueRefreshed(int)``,
     ``importFinished(ImportSummary | None)``, ``settingsSaved(dict)``, ``syncFinished(str)``,
-    ``dataDirRemembered(str)``."""
+    ``dataDirRemembered(str)``, ``storageProblem(StorageProblem)`` (the database or the
+    data folder failed: the window shows its plain sentence)."""
 
     firstPainted = Signal()
     cacheOpened = Signal(object)
@@ -65,6 +68,7 @@ class MainWindow(QMainWindow):
     #: Emitted from any thread by the process's exception hook; shown on the status bar.
     unexpectedError = Signal(str)
     visitWithdrawn = Signal(object)
+    storageProblem = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -225,7 +229,9 @@ class MainWindow(QMainWindow):
         self._focus_job_search()
 
     def _open_cache(self) -> backend.CacheState:
-        state = backend.open_cache(self.ctx)
+        # A failure is explained here, on the worker: what was queued is read (read-only)
+        # from the file and a damaged one is copied before the window says a word.
+        state = storage_errors.explained(backend.open_cache, self.ctx.data_dir, "open", keep=True)(self.ctx)
         try:
             queue_backend.recover(self.ctx)
         except Exception:  # recovery is best effort at start-up; sync retries it
@@ -241,13 +247,26 @@ class MainWindow(QMainWindow):
             self._sync_timer.start()
 
     def _on_cache_error(self, exc: BaseException) -> None:
-        if unexpected.is_expected(exc):
-            log.error("the cache could not be opened: %s", exc)
+        if isinstance(exc, storage_errors.StorageFailure):
+            problem = exc.problem  # logged on the worker, without SQL text
         else:
-            unexpected.report(exc)
-        self.view.cpl_status.setText(self.tr("CPL: the cache could not be opened (%1)").replace("%1", str(exc)))
-        self._show_banner_message(self.tr("The data folder %1 could not be opened: %2")
-                                  .replace("%1", str(self.ctx.data_dir)).replace("%2", str(exc)))
+            if unexpected.is_expected(exc):
+                log.error("the cache could not be opened: %s", storage_errors.short_cause(exc))
+            else:
+                unexpected.report(exc)
+            problem = storage_errors.explain_storage_error(exc, self.ctx.data_dir, "open")
+        self.view.cpl_status.setText(self.tr("CPL: the cache could not be opened (%1)").replace("%1", problem.short))
+        self.view.cpl_status.setToolTip(problem.sentence)
+        self._show_storage_problem(problem)
+
+    def _show_storage_problem(self, problem: storage_errors.StorageProblem, banner: bool = True) -> None:
+        """The plain sentence where the installer looks: the banner, and the Queue tab instead
+        of "Opening the queue…" (what was queued, when the file could be read, is in it)."""
+        if banner:
+            self._show_banner_message("⚠ " + problem.message)
+        self.view.queue_page.show_unavailable(problem.message)
+        self._show_queue_count(None)
+        self.storageProblem.emit(problem)
 
     def _show_cache(self, state: backend.CacheState) -> None:
         self._cache = state
@@ -332,8 +351,20 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ queue and sync
     def refresh_queue(self) -> None:
-        self.runner.run(lambda: queue_backend.snapshot(self.ctx), on_done=self._on_queue,
-                        on_error=self._on_background_error, pool="quick")
+        snapshot = storage_errors.explained(queue_backend.snapshot, self.ctx.data_dir, "queue", keep=True)
+        self.runner.run(lambda: snapshot(self.ctx), on_done=self._on_queue,
+                        on_error=self._on_queue_error, pool="quick")
+
+    def _on_queue_error(self, exc: BaseException) -> None:
+        """Whatever failed, the Queue tab stops saying "Opening the queue…"."""
+        if isinstance(exc, storage_errors.StorageFailure):
+            self._show_storage_problem(exc.problem, banner=self._cache is not None)
+            return
+        self._on_background_error(exc)
+        self.view.queue_page.show_unavailable(
+            self.tr("The queue could not be read. What was queued stays in the database; "
+                    "open the Queue tab again, and call support if it happens again."))
+        self._show_queue_count(None)
 
     def _on_queue(self, snapshot: queue_backend.QueueSnapshot) -> None:
         self.view.queue_page.show_snapshot(snapshot)
@@ -343,7 +374,7 @@ class MainWindow(QMainWindow):
     def _show_queue_count(self, queued: int | None, by_state: dict[str, int] | None = None) -> None:
         text = self.tr("Queued: %1").replace("%1", "—" if queued is None else str(queued))
         self.view.queue_count.setText(text)
-        self.view.tabs.setTabText(TAB_QUEUE, self.tr("Queue (%1)").replace("%1", str(queued or 0)))
+        self.view.tabs.setTabText(TAB_QUEUE, self.tr("Queue (%1)").replace("%1", "—" if queued is None else str(queued)))
         if by_state:
             self.view.queue_count.setToolTip(", ".join(f"{state}: {n}" for state, n in sorted(by_state.items())))
 
@@ -365,7 +396,8 @@ class MainWindow(QMainWindow):
     def _start_sync(self, *, timed: bool) -> None:
         # The sync pool: a pass stuck on the network never delays recording (io) or a verdict.
         self._syncs_in_flight += 1
-        self.runner.run(lambda: queue_backend.sync(self.ctx, timed=timed), on_done=self._on_synced,
+        sync = storage_errors.explained(queue_backend.sync, self.ctx.data_dir, "sync")
+        self.runner.run(lambda: sync(self.ctx, timed=timed), on_done=self._on_synced,
                         on_error=self._on_sync_error, pool="sync")
 
     def _sync_ended(self) -> None:
@@ -453,7 +485,9 @@ class MainWindow(QMainWindow):
         v.first_run.hide()
         self._importing = True
         self._data_ready_changed()
-        self.runner.run(work, on_done=self._on_imported, on_error=self._on_import_error,
+        # A storage failure comes back as its plain sentence ("Nothing imported: the laptop's disk is full …").
+        self.runner.run(storage_errors.explained(work, self.ctx.data_dir, "import"), on_done=self._on_imported,
+                        on_error=self._on_import_error,
                         on_progress=self._on_import_progress if with_progress else None)
 
     def _on_import_progress(self, rows: int) -> None:
@@ -806,10 +840,11 @@ class MainWindow(QMainWindow):
 
     def _on_background_error(self, exc: BaseException) -> None:
         if unexpected.is_expected(exc):
-            log.error("background task failed: %s", exc)
+            log.error("background task failed: %s", storage_errors.short_cause(exc))
         else:
             unexpected.report(exc)
-        self._show_banner_message(self.tr("Something went wrong: %1").replace("%1", str(exc)))
+        text = storage_errors.plain_error(exc, self.ctx.data_dir, "open")
+        self._show_banner_message(self.tr("Something went wrong: %1").replace("%1", text))
 
     def shutdown(self, msecs: int = 30_000) -> None:
         """Stop timers, camera and wedge detection, and wait for workers (close and tests)."""

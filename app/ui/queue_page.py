@@ -63,6 +63,14 @@ class QueuePage(QWidget):
                 self.tr("%1 requests: %2").replace("%1", str(total)).replace("%2", states)
             )
 
+    def show_unavailable(self, text: str) -> None:
+        """The queue could not be read: say why (in place of "Opening the queue…" or an old
+        list that may no longer be true) and offer nothing to withdraw."""
+        self.model.set_rows(())
+        self.view.summary.setWordWrap(True)  # a sentence and the next step: never widen the window
+        self.view.summary.setText(text)
+        self._update_withdraw()
+
     def selected_row(self) -> QueueRow | None:
         indexes = self.view.table.selectionModel().selectedRows()
         return self.model.row_at(indexes[0].row()) if indexes else None

@@ -42,7 +42,9 @@ def is_expected(exc: BaseException) -> bool:
     module = type(exc).__module__
     # Database and HTTP errors have their own messages; their modules load only after the
     # first paint, so they are recognised by where they come from rather than imported here.
-    return module.startswith(("sqlalchemy", "sqlite3", "app.store", "app.sync", "httpx", "app.scan"))
+    return module.startswith(
+        ("sqlalchemy", "sqlite3", "app.store", "app.sync", "httpx", "app.scan", "app.services.storage_errors")
+    )
 
 
 class InstallerExceptHook:
