@@ -19,11 +19,13 @@ recording in the window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.domain.smets import Generation
+
+# The orders and answers below are NamedTuples, not frozen dataclasses: this module loads
+# before the window's first paint, where a slotted dataclass costs ~5× as much to define.
 
 if TYPE_CHECKING:
     # The window builds a session before its first paint; the DUIS, label and recording
@@ -51,16 +53,14 @@ class VisitState(StrEnum):
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
-class VisitJob:
+class VisitJob(NamedTuple):
     """The chosen job as the session needs it: its reference and its devices' IDs."""
 
     job_ref: str
     device_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class CheckOrder:
+class CheckOrder(NamedTuple):
     revision: int
     ppmid: LabelData
     hub: LabelData
@@ -68,8 +68,7 @@ class CheckOrder:
     job: VisitJob | None
 
 
-@dataclass(frozen=True, slots=True)
-class JudgedVisit:
+class JudgedVisit(NamedTuple):
     """A verdict as shown to the installer, with the guards drawn from it."""
 
     revision: int
@@ -92,8 +91,7 @@ class JudgedVisit:
         return self.blocked and self.mis_scan is None and self.other_job is None
 
 
-@dataclass(frozen=True, slots=True)
-class RecordChoices:
+class RecordChoices(NamedTuple):
     """What the installer confirmed in the record form."""
 
     meter_id: str
@@ -109,8 +107,7 @@ class RecordChoices:
     remedy_chosen: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class RecordOrder:
+class RecordOrder(NamedTuple):
     revision: int
     request: VisitRequest
     seen: JudgedVisit
@@ -119,8 +116,7 @@ class RecordOrder:
     confirm_repeat: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class AbortOrder:
+class AbortOrder(NamedTuple):
     revision: int
     job_ref: str
     reason: str
@@ -293,7 +289,7 @@ class VisitSession:
         self._busy = False
         if new_verdict is not None:
             self.revision += 1
-            self.judged = replace(new_verdict, revision=self.revision)
+            self.judged = new_verdict._replace(revision=self.revision)
 
 
 #: The shortest override reason accepted for a STOP (a reason, not a keystroke).
@@ -340,6 +336,8 @@ def run_record(ctx: AppContext, order: RecordOrder) -> VisitOutcome:
 
     Raises ``VerdictChanged`` (nothing recorded) when the data now judges differently.
     """
+    from dataclasses import replace
+
     from app.services.installs import record_visit
 
     request = order.request

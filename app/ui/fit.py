@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication, QResizeEvent
-from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QProxyStyle, QScrollArea, QStyle, QWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QScrollArea, QWidget
 
 #: The smallest height of anything pressed with a gloved finger, at 100% text.
 GLOVE_HEIGHT = 32
@@ -45,36 +45,56 @@ _PERCENT = "hubcheckTextScale"
 def glove(*widgets: QWidget, height: int = GLOVE_HEIGHT) -> None:
     """At least ``height`` pixels high: big enough for a gloved finger at 100% text (larger
     text makes the controls taller by itself). A check box gets a larger box to tick and a
-    line edit's clear button is as high as the rule asks (``GloveStyle``)."""
+    line edit's clear button is as high as the rule asks (the glove style, applied right
+    after the first paint: building a QStyle subclass costs ~7 ms of start-up, and the
+    first frame is only looked at, not pressed)."""
     for widget in widgets:
         widget.setMinimumHeight(max(widget.minimumHeight(), height))
         if isinstance(widget, QCheckBox) or (isinstance(widget, QLineEdit) and widget.isClearButtonEnabled()):
-            widget.setStyle(glove_style())
+            if _glove_style:
+                widget.setStyle(_glove_style[0])
+            else:
+                _waiting_for_style.append(widget)
 
 
-class GloveStyle(QProxyStyle):
-    """The application's style with a check box's box and a line edit's clear button sized
-    for a gloved finger (the style's own are 13-18 pixels)."""
-
-    INDICATOR = 22
-
-    def pixelMetric(self, metric: QStyle.PixelMetric, option: Any = None, widget: Any = None) -> int:  # noqa: N802
-        if metric == QStyle.PixelMetric.PM_LineEditIconSize:
-            return GLOVE_HEIGHT - 2  # the clear button is the icon plus 2 pixels high
-        if metric in (QStyle.PixelMetric.PM_IndicatorWidth, QStyle.PixelMetric.PM_IndicatorHeight):
-            return self.INDICATOR
-        return int(super().pixelMetric(metric, option, widget))
+_glove_style: list[Any] = []  # one GloveStyle for the process: widgets do not own a style set on them
+_waiting_for_style: list[QWidget] = []
 
 
-_glove_style: list[GloveStyle] = []  # one for the process: widgets do not own a style set on them
-
-
-def glove_style() -> GloveStyle:
+def glove_style() -> Any:
+    """The one ``GloveStyle`` (a QProxyStyle of the application's style), made on first use."""
     if not _glove_style:
+        from PySide6.QtWidgets import QProxyStyle, QStyle
+
+        class GloveStyle(QProxyStyle):
+            """The application's style with a check box's box and a line edit's clear button
+            sized for a gloved finger (the style's own are 13-18 pixels)."""
+
+            INDICATOR = 22
+
+            def pixelMetric(self, metric: QStyle.PixelMetric, option: Any = None, widget: Any = None) -> int:  # noqa: N802
+                if metric == QStyle.PixelMetric.PM_LineEditIconSize:
+                    return GLOVE_HEIGHT - 2  # the clear button is the icon plus 2 pixels high
+                if metric in (QStyle.PixelMetric.PM_IndicatorWidth, QStyle.PixelMetric.PM_IndicatorHeight):
+                    return self.INDICATOR
+                return int(super().pixelMetric(metric, option, widget))
+
         style = GloveStyle(_app().style().name())
         style.setParent(_app())
         _glove_style.append(style)
     return _glove_style[0]
+
+
+def apply_glove_styles() -> None:
+    """Give the check boxes and clear buttons built so far their glove-sized style (called
+    once the window has painted; later ones get it when built)."""
+    style = glove_style()
+    waiting, _waiting_for_style[:] = list(_waiting_for_style), []
+    for widget in waiting:
+        try:
+            widget.setStyle(style)
+        except RuntimeError:  # deleted meanwhile (a window closed before it painted)
+            continue
 
 
 def set_tab_order(widgets: Sequence[QWidget]) -> None:

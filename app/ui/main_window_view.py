@@ -164,5 +164,8 @@ class MainWindowView:
             if placeholder is not None:
                 placeholder.deleteLater()
         self.tabs.setCurrentIndex(current)
+        from app.ui.fit import apply_glove_styles
+
+        apply_glove_styles()  # check boxes and clear buttons, glove-sized once the window is up
         if self.on_pages_built is not None:
             self.on_pages_built()
