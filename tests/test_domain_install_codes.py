@@ -162,3 +162,12 @@ def test_arbitrary_text_raises_only_the_install_code_error(text: str) -> None:
         return
     assert len(parsed.code) in CODE_LENGTHS
     assert reference_crc(parsed.code) == parsed.crc
+
+
+def test_a_crc_failure_quotes_the_check_digits_as_printed_on_the_label() -> None:
+    from app.domain.install_codes import InstallCodeError, parse_label_install_code
+
+    with pytest.raises(InstallCodeError) as failed:
+        parse_label_install_code("30313233343536373839414243444546F590")
+    message = str(failed.value)
+    assert "read F590 on the label" in message and "should be F596" in message

@@ -85,9 +85,13 @@ def parse_label_install_code(text: str) -> InstallCode:
     code, printed = raw[:-2], int.from_bytes(raw[-2:], "little")
     expected = crc16_x25(code)
     if printed != expected:
+        # Both check digits as the installer reads them on the label (the CRC is printed
+        # low byte first), so "F590" on screen can be matched to "F590" on the sticker.
+        as_printed = raw[-2:].hex().upper()
+        should_be = expected.to_bytes(2, "little").hex().upper()
         raise InstallCodeError(
-            f"install code {_short(text)!r} fails its CRC check (label says {printed:04X}, "
-            f"the code gives {expected:04X}): re-scan or re-type it"
+            f"install code {_short(text)!r} fails its CRC check (its last four characters read "
+            f"{as_printed} on the label; for this code they should be {should_be}): re-scan or re-type it"
         )
     return InstallCode(code)
 
