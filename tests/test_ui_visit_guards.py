@@ -162,3 +162,24 @@ def test_recording_the_same_job_twice_needs_a_confirmation_naming_the_first(hubc
     assert "Press Record again" in hubcheck.record_message
     second = hubcheck.record()  # the explicit confirmation
     assert second.install_id != first.install_id
+
+
+def test_swapped_labels_show_no_tick_and_one_press_swaps_them(hubcheck) -> None:
+    from app.scan.field import STATE_ERROR
+
+    good = case_for("OK under both regimes")
+    hubcheck.pick_job(good.job_ref)
+    hubcheck.scan_ppmid(good.hub_label)
+    hubcheck.scan_hub(good.ppmid_label)
+    hubcheck.wait_verdict("block")
+    ppmid_box = hubcheck.window.view.ppmid
+    assert ppmid_box._type_problem is not None and ppmid_box._type_problem[0] == STATE_ERROR
+    assert "not a PPMID" in ppmid_box.field.status.text() or "not a PPMID" in hubcheck.widget("ppmidScanIcon").toolTip()
+    swap = hubcheck.widget("swapLabelsButton")
+    assert swap.isVisible()
+    before = hubcheck.verdicts
+    hubcheck.qtbot.mouseClick(swap, Qt.MouseButton.LeftButton)
+    hubcheck.qtbot.waitUntil(lambda: hubcheck.verdicts > before and hubcheck.window.view.verdict.level == "ok",
+                             timeout=10_000)
+    assert ppmid_box._type_problem is None and not swap.isVisible()
+    assert hubcheck.window.visit.ppmid is not None and str(hubcheck.window.visit.ppmid.device_id).endswith("14")

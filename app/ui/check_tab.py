@@ -94,7 +94,11 @@ class CheckTabView:
         self.switch_job = QPushButton(left)
         self.switch_job.setObjectName("switchJobButton")
         self.switch_job.hide()
-        glove(self.hub_generation, self.switch_job)
+        # Shown when the PPMID and hub labels were scanned into each other's fields.
+        self.swap_labels = QPushButton(left)
+        self.swap_labels.setObjectName("swapLabelsButton")
+        self.swap_labels.hide()
+        glove(self.hub_generation, self.switch_job, self.swap_labels)
 
         self.record = RecordPanel(left)
         left_column.addWidget(self.job_picker)
@@ -102,6 +106,7 @@ class CheckTabView:
         left_column.addWidget(self.hub)
         left_column.addLayout(generation_row)
         left_column.addWidget(self.switch_job)
+        left_column.addWidget(self.swap_labels)
         left_column.addWidget(self.record)
         left_column.addStretch(1)
         #: Override reason, Record, Abort and the message: always in view, under the scrolling part.
@@ -120,7 +125,7 @@ class CheckTabView:
         picker, record = self.job_picker.view, self.record.view
         # One chain, first to last: each step places the next control right after the previous.
         set_tab_order([picker.search, picker.table, self.ppmid.edit, self.ppmid.view.camera_button,
-                       self.hub.edit, self.hub.view.camera_button, self.hub_generation, self.switch_job,
+                       self.hub.edit, self.hub.view.camera_button, self.hub_generation, self.switch_job, self.swap_labels,
                        *record.tab_chain, self.verdict.view.reasons, self.verdict.view.cpl])
 
 
@@ -168,6 +173,8 @@ class CheckTab(QWidget):
         v.hub_generation.addItem(self.tr("SMETS1 (as on the hub's label)"), Generation.SMETS1.value)
         v.hub_generation.addItem(self.tr("SMETS2+ (as on the hub's label)"), Generation.SMETS2_PLUS.value)
         v.hub_generation.setAccessibleName(self.tr("Hub generation"))
+        v.swap_labels.setText(self.tr("S&wap the two labels"))
+        v.swap_labels.setToolTip(self.tr("Put the PPMID field's label in the hub field and the hub's in the PPMID field"))
         v.hub_generation_label.hide()
         v.hub_generation.hide()
         v.verdict.show_idle(self.tr("Scan the PPMID and the Communications Hub."))
@@ -183,6 +190,7 @@ class CheckTab(QWidget):
         v.record.recordRequested.connect(self.record)
         v.record.abortRequested.connect(self.abort)
         v.switch_job.clicked.connect(self._switch_to_other_job)
+        v.swap_labels.clicked.connect(self.swap_labels)
 
     # ------------------------------------------------------------------ focus
     def focus_job_search(self) -> None:
@@ -327,15 +335,53 @@ class CheckTab(QWidget):
             headline = (self.tr("These devices belong to job %1, not %2: choose that job, or re-scan.")
                         .replace("%1", judged.other_job).replace("%2", self._job.job_ref if self._job else "?"))
         self.view.verdict.show_result(result, headline)
+        self._show_device_types(result)
         self.view.record.set_verdict(verdict.level.value, verdict.remedies)
         self.view.record.set_blocker(self._blocker_text(judged))
         self.view.record.show_result(None)
         self._show_other_job(judged.other_job)
+        self._offer_swap(judged)
         unknown = verdict.level.value == "unknown" or verdict.has(ReasonCode.HUB_GENERATION_FROM_INSTALLER)
         self._show_hub_generation(unknown or self.view.hub_generation.currentIndex() > 0)
         if verdict.level.value == "block":
             self.sound.play("stop")
         self.verdictShown.emit(result)
+
+    def _show_device_types(self, result: Any) -> None:
+        """A tick in a scan row only for a label of the device that row is for."""
+        from app.domain.devices import DeviceType
+        from app.scan.field import STATE_ERROR, STATE_WARNING
+
+        for box, record, wanted, name in (
+            (self.view.ppmid, result.ppmid_record, DeviceType.PPMID, self.tr("a PPMID")),
+            (self.view.hub, result.hub_record, DeviceType.CHF, self.tr("a Communications Hub")),
+        ):
+            if record is None:
+                problem = (STATE_WARNING, self.tr("In no job pack or inventory: its device type is not known."))
+            elif record.device_type is not wanted:
+                kind = record.device_type.value if record.device_type else self.tr("device of unknown type")
+                problem = (STATE_ERROR, self.tr("This label is a %1's, not %2's: scan the right label.")
+                           .replace("%1", kind).replace("%2", name))
+            else:
+                problem = None
+            box.set_type_problem(problem)
+
+    def _offer_swap(self, judged: Any) -> None:
+        """Swapped labels: one press puts each label in its own field."""
+        from app.domain.misscan import MisScan
+
+        self.view.swap_labels.setVisible(judged.mis_scan is MisScan.SWAPPED)
+
+    def swap_labels(self) -> None:
+        """Put the PPMID field's label in the hub field and the hub field's in the PPMID field."""
+        ppmid, hub = self.view.ppmid.label, self.view.hub.label
+        if ppmid is None or hub is None:
+            return
+        self.view.swap_labels.hide()
+        self.view.ppmid.clear()
+        self.view.hub.clear()
+        self.view.ppmid.submit_text(hub.raw)
+        self.view.hub.submit_text(ppmid.raw)
 
     def _blocker_text(self, judged: Any) -> str | None:
         if judged.mis_scan is not None:

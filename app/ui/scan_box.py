@@ -47,6 +47,9 @@ class ScanBox(QWidget):
         self.field.rejected.connect(self._on_rejected)
         self.field.cleared.connect(self._on_cleared)
         self.view.camera_button.clicked.connect(self.cameraRequested)
+        #: What the verdict found about the scanned device's type: (state, sentence) when it
+        #: is not the device this row is for (no tick then), None when nothing to say.
+        self._type_problem: tuple[str, str] | None = None
         self._show_state()
 
     @property
@@ -74,29 +77,46 @@ class ScanBox(QWidget):
 
     def clear(self) -> None:
         self.field.clear()
+        self._type_problem = None
+        self._show_state()
+
+    def set_type_problem(self, problem: tuple[str, str] | None) -> None:
+        """``(STATE_ERROR | STATE_WARNING, sentence)`` when the device scanned here is not (or
+        not known to be) the device this row is for: the row then shows no tick."""
+        self._type_problem = problem
+        if problem is not None:
+            self.field.status.setText(problem[1])
         self._show_state()
 
     def _on_scanned(self, data: LabelData) -> None:
+        self._type_problem = None
         self._show_state()
         self.edit.selectAll()
         self.scanned.emit(data)
 
     def _on_rejected(self, message: str) -> None:
+        self._type_problem = None
         self._show_state()
         self.edit.selectAll()
         self.rejected.emit(message)
 
     def _on_cleared(self) -> None:
+        self._type_problem = None
         self._show_state()
         self.cleared.emit()
 
     def _show_state(self) -> None:
         state = self.field.state if self.field.state in _SHAPES else STATE_EMPTY
+        problem = self._type_problem if state == STATE_OK else None
+        if problem is not None:
+            state = problem[0]
         shape, fill, mark = _SHAPES[state]
         self.view.icon.setPixmap(draw_shape(shape, ICON_SIZE, fill, mark))
         words = {STATE_EMPTY: self.tr("Nothing scanned"), STATE_OK: self.tr("Accepted"),
                  STATE_WARNING: self.tr("Accepted with a problem"), STATE_ERROR: self.tr("Not accepted")}[state]
         self.view.icon.setToolTip(words)
         self.view.icon.setAccessibleName(words)
-        status = self.field.status.text()
+        status = problem[1] if problem is not None else self.field.status.text()
+        if problem is not None:
+            self.view.icon.setToolTip(problem[1])
         self.edit.setAccessibleDescription(f"{words}. {status}" if status else words)
