@@ -80,3 +80,17 @@ def test_once_a_request_has_gone_the_window_says_so(hubcheck) -> None:
     hubcheck.qtbot.waitUntil(lambda: "Not withdrawn" in page.view.withdraw_result.text(), timeout=10_000)
     assert "already sent" in page.view.withdraw_result.text()
     assert "withdrawn" not in {i.state for i in list_intents(ctx, install_id=outcome.install_id)}
+
+
+def test_today_only_lists_just_todays_visits(hubcheck) -> None:
+    picker = hubcheck.window.view.job_picker
+    _show_all_jobs(hubcheck)
+    assert picker.model.rowCount() == 11
+    picker.today = lambda: "2026-11-24"  # the day after the sample round
+    with hubcheck.qtbot.waitSignal(picker.resultsShown, timeout=10_000):
+        hubcheck.qtbot.mouseClick(hubcheck.widget("todayOnlyInput"), Qt.MouseButton.LeftButton)
+    assert picker.model.rowCount() == 0
+    picker.today = lambda: "2026-11-23"
+    with hubcheck.qtbot.waitSignal(picker.resultsShown, timeout=10_000):
+        picker.refresh()
+    assert picker.model.rowCount() == 11

@@ -19,6 +19,12 @@ from app.ui.models import JobRow, JobsModel
 Search = Callable[[str, Callable[[list[JobRow]], None]], None]
 
 
+def _today_iso() -> str:
+    from datetime import date  # not before the first paint: start-up never needs it
+
+    return date.today().isoformat()
+
+
 class JobPicker(QWidget):
     """Emits ``jobChosen(JobRow)`` when a job is selected and ``resultsShown(int)`` after each search."""
 
@@ -49,6 +55,11 @@ class JobPicker(QWidget):
         self.view.search.returnPressed.connect(self._on_enter)
         self.view.search.installEventFilter(self)
         self.view.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.view.today_only.setText(self.tr("&Today only"))
+        self.view.today_only.setToolTip(self.tr("List only the jobs whose visit date is today"))
+        self.view.today_only.toggled.connect(lambda _on: self.refresh())
+        #: Today's date as the job pack writes it (ISO); a test or a late-night round may set it.
+        self.today: Callable[[], str] = _today_iso
 
     @property
     def job(self) -> JobRow | None:
@@ -74,6 +85,9 @@ class JobPicker(QWidget):
         if asked != self._asked:
             return
         current = self._job.job_ref if self._job else None
+        if self.view.today_only.isChecked():
+            today = self.today()
+            rows = [r for r in rows if r.visit_date.startswith(today)]
         self.model.set_rows(rows)
         wanted = self._want_ref or current
         self._want_ref = None

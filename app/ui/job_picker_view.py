@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -74,7 +76,14 @@ class JobPickerView(QVBoxLayout):
         self.summary = QLabel(owner)
         self.summary.setObjectName("jobSummaryLabel")
         self.summary.setWordWrap(True)
+        # Today's round only: an installer's job pack often holds the week's visits.
+        self.today_only = QCheckBox(owner)
+        self.today_only.setObjectName("todayOnlyInput")
+        glove(self.today_only)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.today_only)
         self.addWidget(self.caption)
-        self.addWidget(self.search)
+        self.addLayout(search_row)
         self.addWidget(self.table)
         self.addWidget(self.summary)
