@@ -53,7 +53,7 @@ def test_after_a_503_retry_after_timed_passes_leave_the_back_office_alone_and_sy
     assert first.status == "partial" and first.retry_after == 120
     assert busy.requests == ["POST /v1/intents"]  # asked to wait: no status pull, no regime after it
     assert first.not_before is not None and 110 < first.not_before - time.time() <= 121
-    assert "asked HubCheck to wait 2 min" in first.message and "5 intents stay queued" in first.message
+    assert "asked HubCheck to wait 2 min" in first.message and "5 requests stay queued" in first.message
     assert all(v.next_attempt_at >= time.time() + 110 for v in list_intents(ctx))  # backoff ≥ Retry-After
 
     for _ in range(3):

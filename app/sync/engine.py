@@ -534,18 +534,18 @@ def _span(seconds: float) -> str:
 def _message(report: SyncReport) -> str:
     if report.status == "waiting" and report.not_before is not None:
         return f"not synced: the back office asked HubCheck to wait until {_clock(report.not_before)}; " \
-            f"{report.queued_left} intents stay queued (Sync now sends them at once)"
+            f"{report.queued_left} requests stay queued (Sync now sends them at once)"
     if report.retry_after is not None and report.status in ("partial", "offline"):
         until = f" (until {_clock(report.not_before)})" if report.not_before is not None else ""
         return f"the back office is busy and asked HubCheck to wait {_span(report.retry_after)}{until}; " \
-            f"{report.queued_left} intents stay queued and timed syncs try again then (Sync now tries at once)"
+            f"{report.queued_left} requests stay queued and timed syncs try again then (Sync now tries at once)"
     if report.status == "ok":
         return f"synced: {report.created} new, {report.replayed} already there, {report.rejected} rejected; " \
             f"{report.queued_left} still queued"
     if report.status == "auth_failed":
         return "the back office refused the token: check backoffice_token; nothing was lost, everything stays queued"
     if report.status == "offline":
-        return f"the back office cannot be reached; {report.queued_left} intents stay queued and will be retried"
+        return f"the back office cannot be reached; {report.queued_left} requests stay queued and will be retried"
     return f"some calls failed and will be retried: {report.errors[-1] if report.errors else ''}"
 
 

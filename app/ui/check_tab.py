@@ -283,11 +283,15 @@ class CheckTab(QWidget):
         self._show_hub_generation(False)
 
     def _waiting_message(self) -> str:
-        missing = [name for name, box in ((self.tr("PPMID"), self.view.ppmid), (self.tr("hub"), self.view.hub))
-                   if box.label is None]
-        if not missing:
-            return self.tr("Checking…")
-        return self.tr("Scan the %1.").replace("%1", self.tr(" and the ").join(missing))
+        # Whole sentences, not a list joined with " and the " (a translation may need another order).
+        no_ppmid, no_hub = self.view.ppmid.label is None, self.view.hub.label is None
+        if no_ppmid and no_hub:
+            return self.tr("Scan the PPMID and the hub.")
+        if no_ppmid:
+            return self.tr("Scan the PPMID.")
+        if no_hub:
+            return self.tr("Scan the hub.")
+        return self.tr("Checking…")
 
     def _request_check(self) -> None:
         order = self.visit.check_order()
