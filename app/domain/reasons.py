@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.domain import catalogue
 from app.domain.catalogue import REASONS
 
 
@@ -81,15 +82,16 @@ MESSAGES: dict[ReasonCode, str] = {code: REASONS[code.value].sentence.template f
 
 
 class RemedyAction(StrEnum):
-    FIT_MATCHING_PPMID = "fit_ppmid_prenotified_for_hub_generation"
-    QUEUE_UPDATE_INVENTORY = "queue_update_inventory"
-    FIT_COMPATIBLE_MODEL = "fit_compatible_ppmid_model"
-    CONTACT_BACK_OFFICE = "contact_back_office"
-    RESCAN_INSTALL_CODE = "rescan_install_code"
-    RESCAN_DEVICE = "rescan_device"
-    UPDATE_LOCAL_CPL = "update_local_cpl"
-    CONFIRM_HUB_GENERATION = "confirm_hub_generation"
-    IMPORT_JOB_PACK = "import_job_pack"
+    # The values live in the catalogue (which must not import this module): one spelling.
+    FIT_MATCHING_PPMID = catalogue.FIT_MATCHING_PPMID
+    QUEUE_UPDATE_INVENTORY = catalogue.QUEUE_UPDATE_INVENTORY
+    FIT_COMPATIBLE_MODEL = catalogue.FIT_COMPATIBLE_MODEL
+    CONTACT_BACK_OFFICE = catalogue.CONTACT_BACK_OFFICE
+    RESCAN_INSTALL_CODE = catalogue.RESCAN_INSTALL_CODE
+    RESCAN_DEVICE = catalogue.RESCAN_DEVICE
+    UPDATE_LOCAL_CPL = catalogue.UPDATE_LOCAL_CPL
+    CONFIRM_HUB_GENERATION = catalogue.CONFIRM_HUB_GENERATION
+    IMPORT_JOB_PACK = catalogue.IMPORT_JOB_PACK
 
     def __str__(self) -> str:
         return self.value

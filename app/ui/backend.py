@@ -116,20 +116,6 @@ def check(ctx: AppContext, ppmid: LabelData, hub: LabelData, hub_smets: Generati
     return check_labels(ctx, ppmid, hub, hub_smets=hub_smets)
 
 
-def remedy_for(ctx: AppContext, result: Any) -> Any:
-    """The 8.4 remedy's target (``CplMoveRemedy``): the PPMID model's CPL entry for the hub's generation."""
-    from app.domain.duis import CplMoveRemedy
-    from app.services.jobs import model_entry_for
-
-    record, hub_generation = result.ppmid_record, result.verdict.hub_smets
-    if record is None or hub_generation is None:
-        return None
-    entry = model_entry_for(ctx, record, hub_generation)
-    if entry is None:
-        return None
-    return CplMoveRemedy(firmware_version=entry.firmware_version, smets_chts_version=entry.smets_chts_version)
-
-
 def preview_cpl_file(ctx: AppContext, path: Path, progress: Any = None) -> Any:
     """Read and check a CPL file without touching the cache (``CplImportPreview``)."""
     from app.services.cpl_import import preview_cpl_import
