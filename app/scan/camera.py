@@ -1,12 +1,18 @@
-"""Camera scanning: frame source → one worker thread decoding at a bounded rate → ``decoded``.
+"""Camera scanning: frame source → one decode at a time on a worker → ``decoded``.
 
 The pipeline follows KDE Prison and Electrum (ANCHORS.md §1.5, §5): frames arrive on the
-GUI thread; while the worker is busy, or sooner than ``1/max_rate`` after the last one,
-a frame is dropped (back-pressure instead of a queue); the worker converts, crops and
-decodes with ``LiveDecoder``; results come back through a queue the GUI thread polls (see ``_DecodeWorker``) and pass the
-``ConsecutiveValidator`` before ``decoded(str)`` fires. zxing-cpp holds the GIL during a
-decode, so the live schedule keeps every library call short (benchmarks/decode.py
-measures the longest event-loop stall).
+GUI thread; while a decode is out, or sooner than ``1/max_rate`` after the last one, a
+frame is dropped (back-pressure instead of a queue); the worker converts, crops and
+decodes with ``LiveDecoder`` (every ``full_pass_every``-th frame gets the thorough pass);
+the result comes back to the GUI thread and passes the ``ConsecutiveValidator`` before
+``decoded(str)`` fires. zxing-cpp holds the GIL during a decode, so the live schedule
+keeps every library call short (benchmarks/decode.py measures the longest event-loop stall).
+
+The worker is not a thread of the scanner's own: decoding goes through an injected
+``submit`` (``app.scan.background``), which the window wires to its task runner's
+``decode`` pool; without one, the shared runner's ``decode`` pool is used. A decode that
+raises reaches ``decodeFailed(exception)`` (once per distinct failure while the camera
+runs) and the camera keeps going.
 
 Sources are injectable: ``QtCameraSource`` wraps QtMultimedia (imported on ``start``,
 not at import time), ``FakeFrameSource`` replays pictures on a timer so tests and testers
@@ -16,8 +22,6 @@ run without a camera.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +30,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
+from shiboken6 import isValid
 
+from app.scan.background import Submit, default_submit
 from app.scan.codes import DecodedCode
 
 log = logging.getLogger(__name__)
@@ -189,53 +195,27 @@ def frame_to_qimage(frame: Any) -> QImage | None:
     return None if image.isNull() else image
 
 
-# --- decoding worker -------------------------------------------------------------------
-_STOP = object()
-_RESET = object()
+# --- decoding ---------------------------------------------------------------------------
+class _FrameDecoder:
+    """Owns the (stateful, not thread-safe) LiveDecoder of one camera session.
 
-
-class _DecodeWorker:
-    """A plain Python thread that owns the (stateful) LiveDecoder.
-
-    Jobs and results travel through ``queue.SimpleQueue`` and the GUI thread collects
-    results on a short timer that runs only while a decode is out, so nothing is emitted
-    per frame from the worker: the UI loop sees at most one wake-up per decode, and a
-    decode that finishes after ``stop()`` is simply never collected.
+    Used by one decode at a time: the scanner keeps at most one frame out. The decoder is
+    built by the first decode, on the worker, so numpy and zxing-cpp load off the GUI thread.
     """
 
     def __init__(self, factory: Callable[[], Any]) -> None:
         self._factory = factory
         self._live: Any = None
-        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.results: queue.SimpleQueue[tuple[list[DecodedCode], float]] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="hubcheck-camera-decode", daemon=True)
-        self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self.jobs.put(_STOP)
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while True:
-            job = self.jobs.get()
-            if job is _STOP:
-                return
-            if job is _RESET:
-                reset = getattr(self._live, "reset", None)
-                if reset is not None:
-                    reset()
-                continue
-            self.results.put(self._decode(job))
-
-    def _decode(self, frame: Any) -> tuple[list[DecodedCode], float]:
+    def decode(self, frame: Any, reset: bool) -> tuple[list[DecodedCode], float]:
         started = time.perf_counter()
-        codes: list[DecodedCode] = []
-        try:
-            if self._live is None:
-                self._live = self._factory()  # imports numpy/zxing-cpp here, off the GUI thread
-            codes = list(self._live.decode_frame(frame))  # QImage or QVideoFrame, read without Qt conversion
-        except Exception:  # the camera must keep running whatever one frame does
-            log.exception("camera frame decode failed")
+        if self._live is None:
+            self._live = self._factory()
+        elif reset:
+            reset_live = getattr(self._live, "reset", None)
+            if reset_live is not None:
+                reset_live()
+        codes = list(self._live.decode_frame(frame))  # QImage or QVideoFrame, read without Qt conversion
         return codes, (time.perf_counter() - started) * 1000.0
 
 
@@ -244,7 +224,12 @@ class CameraScanner(QObject):
 
     Signals: ``decoded(str)`` (accepted text, once per appearance), ``codeDecoded(DecodedCode)``
     (the same with its format), ``labelScanned(LabelData)`` (when the text holds a device ID),
-    ``stateChanged(str)`` (a ``CameraState`` value), ``frameDecoded(float)`` (ms per decode).
+    ``stateChanged(str)`` (a ``CameraState`` value), ``frameDecoded(float)`` (ms per decode),
+    ``decodeFailed(BaseException)`` (a decode raised; once per distinct failure per start).
+
+    ``submit`` runs each decode (see ``app.scan.background``); ``live_factory`` builds
+    what reads a frame (``decode_frame(frame)``, optionally ``reset()``), a
+    ``LiveDecoder`` by default.
     """
 
     decoded = Signal(str)
@@ -252,6 +237,7 @@ class CameraScanner(QObject):
     labelScanned = Signal(object)
     stateChanged = Signal(str)
     frameDecoded = Signal(float)
+    decodeFailed = Signal(object)
 
     def __init__(
         self,
@@ -265,11 +251,13 @@ class CameraScanner(QObject):
         roi: Any = None,
         max_side: int | None = None,
         live_factory: Callable[[], Any] | None = None,
+        submit: Submit | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("cameraScanner")
         self._live_factory = live_factory  # builds the per-frame decoder (``decode_frame``) on the worker
+        self._submit = submit
         if max_rate <= 0:
             raise ValueError("max_rate must be positive")
         from app.scan.validate import ConsecutiveValidator
@@ -281,14 +269,15 @@ class CameraScanner(QObject):
         self._state = CameraState.IDLE
         self._busy = False
         self._last_start = 0.0
-        self._worker: _DecodeWorker | None = None
-        self._poll = QTimer(self)
-        self._poll.setInterval(4)  # result pick-up latency; the timer only runs while a decode is out
-        self._poll.timeout.connect(self._collect)
+        self._decoder: _FrameDecoder | None = None
+        self._reset_due = False  # the next decode starts the LiveDecoder's schedule afresh
+        self._session = 0  # bumped by close(): a decode from before is not collected
+        self._failures_told: set[tuple[type[BaseException], str]] = set()
         self._connected = False
         self.frames_seen = 0
         self.frames_decoded = 0
         self.frames_dropped = 0
+        self.frames_failed = 0
         self.last_error = ""
 
     @property
@@ -306,7 +295,10 @@ class CameraScanner(QObject):
         self._set_state(CameraState.STARTING)
         if self._source is None:
             self._source = QtCameraSource(parent=self)
-        self._ensure_worker()
+        self._ensure_decoder()
+        if self._submit is None:
+            self._submit = default_submit()  # made now, not while the first frame waits
+        self._failures_told.clear()
         self._source.frameReady.connect(self._on_frame)
         self._source.failed.connect(self._on_failed)
         self._connected = True
@@ -328,18 +320,16 @@ class CameraScanner(QObject):
             self._source.stop()
             self._disconnect_source()
         self._validator.reset()
-        if self._worker is not None:
-            self._worker.jobs.put(_RESET)
+        self._reset_due = True
         if self._state != CameraState.NO_CAMERA:
             self._set_state(CameraState.STOPPED)
 
     def close(self) -> None:
-        """Stop and end the worker thread (call before the application quits)."""
+        """Stop, drop the decoder and ignore a decode still out (call before the application
+        quits; the window's runner then waits for its pools)."""
         self.stop()
-        self._poll.stop()
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
+        self._session += 1
+        self._decoder = None
         self._busy = False
 
     def reset(self) -> None:
@@ -347,8 +337,8 @@ class CameraScanner(QObject):
         self._validator.reset()
 
     # --- internals --------------------------------------------------------------------
-    def _ensure_worker(self) -> None:
-        if self._worker is not None:
+    def _ensure_decoder(self) -> None:
+        if self._decoder is not None:
             return
         decoder_name, roi, max_side, full_pass_every = self._decoder_settings
 
@@ -358,7 +348,7 @@ class CameraScanner(QObject):
 
             return LiveDecoder(choose_decoder(decoder_name), roi=roi, max_side=max_side, full_pass_every=full_pass_every)
 
-        self._worker = _DecodeWorker(self._live_factory or factory)
+        self._decoder = _FrameDecoder(self._live_factory or factory)
 
     def _disconnect_source(self) -> None:
         if self._source is None or not self._connected:
@@ -374,28 +364,23 @@ class CameraScanner(QObject):
         if self._busy or now - self._last_start < self._min_interval:
             self.frames_dropped += 1
             return
-        if self._worker is None:
+        decoder = self._decoder
+        if decoder is None:
             return
         self._busy = True
         self._last_start = now
-        self._worker.jobs.put(frame)
-        self._poll.start()
+        session, reset = self._session, self._reset_due
+        self._reset_due = False
+        submit = self._submit or default_submit()
+        submit(
+            lambda: decoder.decode(frame, reset),
+            lambda result: self._on_decoded(session, *result),
+            lambda exc: self._on_decode_failed(session, exc),
+        )
 
-    def _collect(self) -> None:
-        worker = self._worker
-        if worker is None:
-            self._poll.stop()
-            return
-        while True:
-            try:
-                codes, ms = worker.results.get_nowait()
-            except queue.Empty:
-                break
-            self._on_decoded(codes, ms)
-        if not self._busy:
-            self._poll.stop()
-
-    def _on_decoded(self, codes: list[DecodedCode], ms: float) -> None:
+    def _on_decoded(self, session: int, codes: list[DecodedCode], ms: float) -> None:
+        if session != self._session or not isValid(self):
+            return  # closed (or deleted) while this frame was being read
         self._busy = False
         self.frames_decoded += 1
         self.frameDecoded.emit(ms)
@@ -409,6 +394,23 @@ class CameraScanner(QObject):
             data = code.label()
             if data is not None:
                 self.labelScanned.emit(data)
+
+    def _on_decode_failed(self, session: int, exc: BaseException) -> None:
+        """A decode raised: count it, say it once, keep the camera running (the next frame
+        may read fine; a decoder that cannot load fails every frame but is told only once)."""
+        if not isValid(self):
+            log.warning("camera frame decode failed after the scanner was deleted: %r", exc)
+            return
+        if session == self._session:
+            self._busy = False
+        self.frames_failed += 1
+        self.last_error = str(exc) or type(exc).__name__
+        key = (type(exc), str(exc))
+        if key in self._failures_told:
+            return
+        self._failures_told.add(key)
+        log.warning("camera frame decode failed: %s: %s", type(exc).__name__, exc)
+        self.decodeFailed.emit(exc)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

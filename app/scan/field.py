@@ -4,20 +4,24 @@ A keyboard-wedge scanner types the label and ends with Enter or Tab; a person ma
 or paste the same thing. Either way the text goes through ``parse_label`` and the field
 shows the canonical device ID and whether the install code's CRC holds, then emits
 ``scanned(LabelData)`` — or ``rejected(message)`` with the parser's explanation.
-Dropping or pasting a picture of a label decodes it on a worker thread (the decoder is
-imported there, not when the window is built, and a large photo never freezes the window);
-the field says it is reading the picture until ``scanned`` or ``rejected`` follows.
+Dropping or pasting a picture of a label decodes it on a worker (the decoder is imported
+there, not when the window is built, and a large photo never freezes the window); the
+field says it is reading the picture until ``scanned`` or ``rejected`` follows. The worker
+is whatever ``submit`` the field was given (``app.scan.background``: the window's task
+runner's ``decode`` pool, or the shared runner's when there is no window), never a thread
+of the field's own.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from shiboken6 import isValid
+
+from app.scan.background import Submit, default_submit, is_scanning_error
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QImage
@@ -36,7 +40,9 @@ class ScanField(QWidget):
     """A labelled line edit plus a status line; objectNames ``<name>``, ``<name>Input``, ``<name>Status``.
 
     Signals: ``scanned(LabelData)`` after a good read, ``rejected(str)`` with the reason
-    a read held no single device ID, ``cleared()`` when the person edits a committed value.
+    a read held no single device ID, ``cleared()`` when the person edits a committed value,
+    ``decodeFailed(BaseException)`` when decoding a picture raised (the field also shows a
+    message and emits ``rejected``; the window sends a bug on to its exception hook).
     The ``state`` dynamic property (empty/ok/warning/error) is there for style sheets.
 
     ``expects_install_code`` says what this field's device labels carry, so a scanner burst
@@ -49,15 +55,16 @@ class ScanField(QWidget):
     scanned = Signal(object)
     rejected = Signal(str)
     cleared = Signal()
-    _pictureRead = Signal(int, object, object)  # asked, codes, problems (emitted by the decoding thread)
+    decodeFailed = Signal(object)
 
     def __init__(
         self, name: str, placeholder: str = "", parent: QWidget | None = None, *,
-        expects_install_code: bool | None = None,
+        expects_install_code: bool | None = None, submit: Submit | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.expects_install_code = expects_install_code
+        self._submit = submit
         self._data: LabelData | None = None
         self.input = QLineEdit(self)
         self.input.setObjectName(f"{name}Input")
@@ -78,7 +85,6 @@ class ScanField(QWidget):
         self.input.installEventFilter(self)
         self.input.setAcceptDrops(True)
         self._pictures_asked = 0
-        self._pictureRead.connect(self._on_picture_read, Qt.ConnectionType.QueuedConnection)
         self._set_state(STATE_EMPTY, "")
 
     # --- public API -------------------------------------------------------------------
@@ -112,6 +118,10 @@ class ScanField(QWidget):
         self._show(data)
         self.scanned.emit(data)
         return data
+
+    def set_submit(self, submit: Submit | None) -> None:
+        """Where pictures are decoded from now on (None: the shared runner's ``decode`` pool)."""
+        self._submit = submit
 
     def clear(self) -> None:
         self._pictures_asked += 1
@@ -202,7 +212,7 @@ class ScanField(QWidget):
         return True
 
     def accept_picture_mime(self, mime: Any) -> None:
-        """Decode a dropped or pasted picture on a worker thread; ``scanned`` (the first code that
+        """Decode a dropped or pasted picture on a worker; ``scanned`` (the first code that
         holds a device ID) or ``rejected`` follows on the UI thread.
 
         The picture and file names are copied out now: a drop's mime data dies with the event.
@@ -215,25 +225,16 @@ class ScanField(QWidget):
         self._pictures_asked += 1
         asked = self._pictures_asked
         self._set_state(self.state, self.tr("Reading the picture…"))
-        threading.Thread(
-            target=self._read_picture, args=(asked, image, files), name="hubcheck-picture-decode", daemon=True
-        ).start()
-
-    def _read_picture(self, asked: int, image: QImage | None, files: list[str]) -> None:
-        """Worker thread: decode, then hand the outcome to the UI thread (never touches widgets)."""
-        try:
-            from app.scan.images import decode_pictures, picture_paths
-
-            codes, problems = decode_pictures(image, picture_paths(files))
-        except Exception as exc:  # the installer must hear about it, not only the log
-            log.exception("decoding a dropped picture failed")
-            codes, problems = [], [f"cannot read the picture: {exc}"]
-        with contextlib.suppress(RuntimeError):  # the field was closed while the picture was being read
-            self._pictureRead.emit(asked, codes, problems)
+        submit = self._submit or default_submit()
+        submit(
+            lambda: _read_picture(image, files),
+            lambda outcome: self._on_picture_read(asked, *outcome),
+            lambda exc: self._on_picture_failed(asked, exc),
+        )
 
     def _on_picture_read(self, asked: int, codes: list[Any], problems: list[str]) -> None:
-        if asked != self._pictures_asked:
-            return  # a newer scan, picture or edit came first
+        if not isValid(self) or asked != self._pictures_asked:
+            return  # the field is gone, or a newer scan, picture or edit came first
         for code in codes:
             if code.label() is not None:
                 self.accept_scan(code.text)
@@ -245,6 +246,31 @@ class ScanField(QWidget):
         self._data = None
         self._set_state(STATE_ERROR, message)
         self.rejected.emit(message)
+
+    def _on_picture_failed(self, asked: int, exc: BaseException) -> None:
+        """Decoding raised: the installer hears it in the field (a bug's details stay in the
+        log), and ``decodeFailed`` hands the exception on, even when a newer scan came first."""
+        if not isValid(self):
+            log.warning("reading a dropped picture failed after its field was closed: %r", exc)
+            return
+        log.warning("reading a dropped picture failed: %s: %s", type(exc).__name__, exc)
+        if asked == self._pictures_asked:
+            message = (
+                self.tr("Cannot read the picture: %1").replace("%1", str(exc)) if is_scanning_error(exc)
+                else self.tr("HubCheck could not read that picture; the details are in the log.")
+            )
+            self._data = None
+            self._set_state(STATE_ERROR, message)
+            self.rejected.emit(message)
+        self.decodeFailed.emit(exc)
+
+
+def _read_picture(image: QImage | None, files: list[str]) -> tuple[list[Any], list[str]]:
+    """On the worker: every code in the picture and the files, plus one line per unreadable
+    file (touches no widget)."""
+    from app.scan.images import decode_pictures, picture_paths
+
+    return decode_pictures(image, picture_paths(files))
 
 
 def _starts_new_entry(event: QEvent) -> bool:

@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.ctx = ctx
         self.runner = TaskRunner(self)
+        #: Where the scan fields and the camera decode: the runner's own ``decode`` pool.
+        self.decode_submit = self.runner.submitter("decode")
         loaded = ctx.settings.load()
         self._settings: dict[str, Any] = dict(loaded.values)
         self._settings_problem = loaded.problem
@@ -86,6 +88,8 @@ class MainWindow(QMainWindow):
         self._camera: Any = None
         self._camera_target: Any = None
         self.camera_source_factory: Callable[[], Any] | None = None
+        #: What reads each camera frame (``decode_frame``); None: the live pipeline.
+        self.camera_decoder_factory: Callable[[], Any] | None = None
         self.action_mute: QAction | None = None  # the menus' actions arrive after the first paint
 
         # Text size and palette before any widget is built: widgets that size their own
@@ -181,6 +185,8 @@ class MainWindow(QMainWindow):
         v = self.view
         for box in (v.ppmid, v.hub):
             box.cameraRequested.connect(lambda b=box: self.open_camera(b))
+            box.field.set_submit(self.decode_submit)  # a dropped picture is read on the decode pool
+            box.field.decodeFailed.connect(self._on_decode_error)
         check = self.check
         check.verdictShown.connect(self.verdictShown)
         check.visitRecorded.connect(self.visitRecorded)
@@ -661,13 +667,16 @@ class MainWindow(QMainWindow):
         self._camera_target = box
         if self._camera is None:
             source = self.camera_source_factory() if self.camera_source_factory else self._real_camera_source()
-            self._camera = CameraScanner(source, decoder_name=str(self._settings.get("decoder", "zxing")), parent=self)
+            self._camera = CameraScanner(source, decoder_name=str(self._settings.get("decoder", "zxing")),
+                                         live_factory=self.camera_decoder_factory, submit=self.decode_submit,
+                                         parent=self)
             self._preview = CameraPreview(self.view.camera_pane)
             self._preview.setMinimumHeight(200)
             self._preview.attach(self._camera)
             self.view.camera_pane.column.addWidget(self._preview)
             self._camera.decoded.connect(self._on_camera_text)
             self._camera.stateChanged.connect(lambda _s: self._show_camera_status())
+            self._camera.decodeFailed.connect(self._on_camera_decode_error)
         self.view.camera_pane.show()
         self._camera.start()
         self._show_camera_status()
@@ -698,6 +707,23 @@ class MainWindow(QMainWindow):
                 self._show_camera_status()
             else:
                 self.close_camera()
+
+    def _on_camera_decode_error(self, exc: BaseException) -> None:
+        """A camera frame that raised while being read: the pane says so, a bug goes on to
+        the exception hook, and the camera keeps reading the next frames."""
+        message = (self.tr("Cannot read the camera picture: %1").replace("%1", str(exc))
+                   if unexpected.is_expected(exc)
+                   else self.tr("The camera picture could not be read; the details are in the log."))
+        self.view.camera_pane.status.setText(message)
+        self._on_decode_error(exc)
+
+    def _on_decode_error(self, exc: BaseException) -> None:
+        """Decoding a picture or a camera frame raised. The field or the camera pane tells the
+        installer in words; an expected failure is logged, a bug goes where bugs go."""
+        if unexpected.is_expected(exc):
+            log.warning("decoding failed: %s", exc)
+        else:
+            unexpected.report(exc)
 
     def close_camera(self) -> None:
         if self._camera is not None:
