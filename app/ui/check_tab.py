@@ -64,9 +64,9 @@ class CheckTabView:
     """
 
     def __init__(self, page: QWidget, search: Callable[[str, Callable[[list[JobRow]], None]], None]) -> None:
-        from app.ui.fit import FocusFollowingScrollArea, glove, set_tab_order
+        from app.ui.fit import glove, set_tab_order
 
-        left_scroll: QScrollArea = FocusFollowingScrollArea(page)
+        left_scroll = QScrollArea(page)  # follows the focus once the window is up (fit.follow_focus)
         left_scroll.setObjectName("checkLeftScroll")
         left_scroll.setWidgetResizable(True)
         left_scroll.setFrameShape(QFrame.Shape.NoFrame)

@@ -164,8 +164,9 @@ class MainWindowView:
             if placeholder is not None:
                 placeholder.deleteLater()
         self.tabs.setCurrentIndex(current)
-        from app.ui.fit import apply_glove_styles
+        from app.ui.fit import apply_glove_styles, follow_focus
 
         apply_glove_styles()  # check boxes and clear buttons, glove-sized once the window is up
+        follow_focus(self.check_page.view.left_scroll)  # the column scrolls to the focused field
         if self.on_pages_built is not None:
             self.on_pages_built()

@@ -10,12 +10,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from app.ui.fit import FocusFollowingScrollArea, glove
+from app.ui.fit import follow_focus, glove
 
 
 class SettingsPageView(QVBoxLayout):
@@ -27,12 +28,13 @@ class SettingsPageView(QVBoxLayout):
     def __init__(self, owner: QWidget) -> None:
         super().__init__(owner)
         self.setContentsMargins(0, 0, 0, 0)
-        scroll = FocusFollowingScrollArea(owner)  # a field reached by Alt+letter scrolls into view
+        scroll = QScrollArea(owner)
         scroll.setWidgetResizable(True)
-        scroll.setFrameShape(FocusFollowingScrollArea.Shape.NoFrame)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget(scroll)
         body.setObjectName("settingsBody")
         scroll.setWidget(body)
+        follow_focus(scroll)  # a field reached by Alt+letter scrolls into view
         outer = QVBoxLayout(body)
         outer.setContentsMargins(16, 12, 16, 12)
         self.form = QFormLayout()
