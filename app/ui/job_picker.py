@@ -8,10 +8,14 @@ dropped, so the table never shows the answer to an older question.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHeaderView, QWidget
+
+if TYPE_CHECKING:  # annotations only: building QEvent's Python type (its ~180 kinds) costs start-up
+    from PySide6.QtCore import QEvent, QObject
 
 from app.ui.job_picker_view import JobPickerView
 from app.ui.models import JobRow, JobsModel
