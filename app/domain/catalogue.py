@@ -30,10 +30,8 @@ if TYPE_CHECKING:
     from app.domain.rules import Verdict
 
 
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # named as Qt's, which translation tools look for
-    """Mark ``text`` for translation in ``context``; returns it unchanged (no Qt here)."""
-    return text
-
+# The level and severity words are part of this catalogue (see app.domain.level_words).
+from app.domain.level_words import LEVELS, QT_TRANSLATE_NOOP, SEVERITY_WORDS, LevelText  # noqa: F401
 
 _PLACEHOLDER = re.compile(r"%([1-9][0-9]?)")
 
@@ -353,47 +351,8 @@ def pair_reasons_with_remedies(verdict: Verdict) -> list[ReasonLine]:
 
 
 # --- Verdict levels and reason severities ----------------------------------------------
-
-_V = "Verdict"
-
-
-class LevelText(NamedTuple):
-    word: str
-    headline: str
-
-
-#: Keyed by ``Level`` value, plus ``idle`` (nothing scanned yet), ``recorded`` and ``aborted``.
-LEVELS: dict[str, LevelText] = {
-    "ok": LevelText(QT_TRANSLATE_NOOP(_V, "OK"), QT_TRANSLATE_NOOP(_V, "Pair this PPMID with this hub.")),
-    "warn": LevelText(
-        QT_TRANSLATE_NOOP(_V, "WARNING"), QT_TRANSLATE_NOOP(_V, "Pairing is possible: read the warnings first.")
-    ),
-    "block": LevelText(
-        QT_TRANSLATE_NOOP(_V, "STOP"), QT_TRANSLATE_NOOP(_V, "Do not pair: this PPMID will not work with this hub.")
-    ),
-    "unknown": LevelText(
-        QT_TRANSLATE_NOOP(_V, "UNKNOWN"), QT_TRANSLATE_NOOP(_V, "The hub's SMETS generation is not known yet.")
-    ),
-    "idle": LevelText(
-        QT_TRANSLATE_NOOP(_V, "WAITING"), QT_TRANSLATE_NOOP(_V, "Scan the PPMID and the Communications Hub.")
-    ),
-    "recorded": LevelText(
-        QT_TRANSLATE_NOOP(_V, "RECORDED"),
-        QT_TRANSLATE_NOOP(_V, "The visit is recorded and its requests are queued."),
-    ),
-    "aborted": LevelText(
-        QT_TRANSLATE_NOOP(_V, "ABORTED"),
-        QT_TRANSLATE_NOOP(_V, "The visit is recorded as ended without an install."),
-    ),
-}
-
-#: Keyed by ``Severity`` value: the word beside each reason.
-SEVERITY_WORDS: dict[str, str] = {
-    "block": QT_TRANSLATE_NOOP(_V, "Stop"),
-    "warn": QT_TRANSLATE_NOOP(_V, "Warning"),
-    "info": QT_TRANSLATE_NOOP(_V, "Note"),
-}
-
+# In app.domain.level_words (re-exported here): the window's idle banner needs them before
+# its first paint, and that small module loads without the reasons' table.
 
 # --- Service Requests ------------------------------------------------------------------
 

@@ -69,6 +69,7 @@ def open_cache(ctx: AppContext) -> CacheState:
     # The label parser and the rules, which the first scan and verdict need: loaded here,
     # off the UI thread, rather than on the installer's first Enter.
     import app.services.pairing  # noqa: F401
+    import app.services.visit  # noqa: F401
 
     return state
 

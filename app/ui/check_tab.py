@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from app.domain.smets import Generation
 from app.services.context import AppContext
-from app.services.visit import VisitJob, VisitSession
 from app.ui.job_picker import JobPicker
 from app.ui.models import JobRow
 from app.ui.record_panel import RecordPanel, VisitChoices
@@ -43,6 +42,7 @@ from app.ui.verdict_panel import VerdictPanel
 
 if TYPE_CHECKING:
     from app.domain.labels import LabelData
+    from app.services.visit import VisitSession
     from app.ui import backend, unexpected
 else:
     from app.ui.deferred import Deferred
@@ -146,8 +146,7 @@ class CheckTab(QWidget):
         self.ctx = ctx
         self.runner = runner
         self.sound = sound
-        #: The visit on screen (Qt-free): it judges, guards and records; the tab shows it.
-        self.visit = VisitSession()
+        self._visit: VisitSession | None = None
         self._job: JobRow | None = None
         self._job_detail: backend.JobDetail | None = None
         self._result: Any = None
@@ -162,6 +161,16 @@ class CheckTab(QWidget):
         self.view.hub.field.expects_install_code = False
         self._build_texts()
         self._connect()
+
+    @property
+    def visit(self) -> VisitSession:
+        """The visit on screen (Qt-free): it judges, guards and records; the tab shows it.
+        Made on first use: its module loads on the cache worker after the first paint."""
+        if self._visit is None:
+            from app.services.visit import VisitSession
+
+            self._visit = VisitSession()
+        return self._visit
 
     def _build_texts(self) -> None:
         v = self.view
@@ -228,6 +237,8 @@ class CheckTab(QWidget):
     def _on_job_chosen(self, job: JobRow) -> None:
         self._job = job
         self._job_detail = None
+        from app.services.visit import VisitJob
+
         self.visit.choose_job(VisitJob(job.job_ref, tuple(job.device_ids)))
         if self.visit.ppmid is not None and self.visit.hub is not None:
             self._request_check()  # the same labels, judged for this job

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 
-from app.domain.catalogue import LEVELS, SEVERITY_WORDS
+from app.domain.level_words import LEVELS, SEVERITY_WORDS
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon

@@ -102,8 +102,8 @@ class MainWindow(QMainWindow):
         self.firstPainted.connect(self._fit_frame)
         self.sound = SoundCues(bool(self._settings.get("sound_enabled", True)), self)
         #: The Check tab: the visit itself; the window around it is the shell.
-        self.check = CheckTab(ctx, self.runner, self.sound)
-        self.view = MainWindowView(self, self.check, ctx.data_dir)
+        self.view = MainWindowView(self, lambda tabs: CheckTab(ctx, self.runner, self.sound, tabs), ctx.data_dir)
+        self.check: CheckTab = self.view.check_page
         self._build_texts()
         self._build_menu()
         self._connect()

@@ -43,7 +43,7 @@ class _Later(NamedTuple):
 class MainWindowView:
     """Builds the window's widgets onto ``window``; public children are listed in ``__init__``."""
 
-    def __init__(self, window: QMainWindow, check_tab: CheckTab, data_dir: Path) -> None:
+    def __init__(self, window: QMainWindow, make_check_tab: Callable[[QWidget], CheckTab], data_dir: Path) -> None:
         central = QWidget(window)
         central.setObjectName("central")
         window.setCentralWidget(central)
@@ -56,8 +56,9 @@ class MainWindowView:
         self.tabs.setDocumentMode(True)
 
         # --- Check tab: its own widget; the shell reaches its children through these names.
+        # Built with the tabs as its parent: reparenting a finished tree costs start-up.
+        check_tab = make_check_tab(self.tabs)
         self.check_page = check_tab
-        check_tab.setParent(self.tabs)
         cv = check_tab.view
         self.job_picker = cv.job_picker
         self.ppmid = cv.ppmid
