@@ -72,7 +72,19 @@ from app.domain.duis.responses import (
     parse_response,
 )
 from app.domain.duis.schema import DuisSchema
-from app.domain.duis.visit import CplMoveRemedy, NoWanSurvey, VisitPlanError, plan_visit
+from app.domain.duis.visit import (
+    CplMoveRemedy,
+    MeterToAdd,
+    NoWanSurvey,
+    PlannedStep,
+    Scenario,
+    ScenarioProposal,
+    VisitPlanError,
+    parse_scenario,
+    plan_visit,
+    plan_visit_steps,
+    propose_scenario,
+)
 
 __all__ = [
     "DCC_ACCESS_CONTROL_BROKER",
@@ -112,13 +124,17 @@ __all__ = [
     "JoinServiceCritical",
     "JoinServiceNonCritical",
     "JsonValue",
+    "MeterToAdd",
     "NoWanSurvey",
     "PremiseType",
+    "PlannedStep",
     "ReadFirmwareVersion",
     "ReadInventory",
     "RequestId",
     "RequestIdError",
     "ResponseCategory",
+    "Scenario",
+    "ScenarioProposal",
     "UnsafeXmlError",
     "UpdateDeviceDetails",
     "UpdateDeviceMpxn",
@@ -130,6 +146,9 @@ __all__ = [
     "intent_from_payload",
     "parse_request_id",
     "parse_response",
+    "parse_scenario",
     "plan_visit",
+    "plan_visit_steps",
+    "propose_scenario",
     "to_payload",
 ]
