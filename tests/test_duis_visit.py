@@ -20,24 +20,24 @@ from app.domain.duis import (
     Intent,
     JoinServiceCritical,
     JoinServiceNonCritical,
+    MeterToAdd,
     NoWanSurvey,
     PremiseType,
     ReadFirmwareVersion,
     ReadInventory,
+    Scenario,
     UpdateDeviceDetails,
     UpdateHanDeviceLog,
     VisitPlanError,
-    MeterToAdd,
-    Scenario,
     intent_from_payload,
     parse_scenario,
     plan_visit,
     plan_visit_steps,
     propose_scenario,
 )
-from app.domain.smets import Generation
 from app.domain.ids import parse_device_id
 from app.domain.install_codes import parse_label_install_code
+from app.domain.smets import Generation
 from tests.duis_helpers import ORIGINATOR, schema_for, walk
 
 HUB = parse_device_id("88-73-84-57-00-2F-96-1E")
