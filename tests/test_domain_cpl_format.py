@@ -177,11 +177,14 @@ def test_status_defaults_to_active_without_a_status_column() -> None:
 def test_short_rows_and_non_text_cells_are_tolerated() -> None:
     mapping = map_header(["Device Type", "Manufacturer Name", "Manufacturer ID", "Model ID", "HW", "FW", "Notes"])
     assert mapping is not None
-    entry = row_to_entry(["PPMID", None, "10E0", "00090100", None, 20002], mapping, 9)
+    entry = row_to_entry(["PPMID", None, "10E0", "00090100", None, "00020002"], mapping, 9)
     assert not isinstance(entry, RowProblem)
-    assert entry.firmware_version == "20002"
+    assert entry.firmware_version == "00020002"
     assert entry.smets_generation is None
     assert entry.extra == {}
+    # A hex cell a spreadsheet stored as a number lost its text (A5): refused, never imported altered.
+    problem = row_to_entry(["PPMID", None, "10E0", "00090100", None, 20002], mapping, 9)
+    assert isinstance(problem, RowProblem) and "hex text" in problem.message
 
 
 def test_a_blank_status_is_not_a_status() -> None:

@@ -209,14 +209,18 @@ def test_xlsx_with_a_cover_sheet_title_rows_and_a_bad_row(ctx: AppContext, tmp_p
         CPL_HEADER,
         GOOD[0],
         cpl_row("PPMID", "10E0", "00090100", "00020009", status="Retired"),
-        ["CHF", "Samplehub", "106C", "433100AC", 1, 9001, "SMETS2+", "CHTS V1.4", 4.2, "Active", "", "2026-10-01"],
+        ["CHF", "Samplehub", "106C", "433100AC", "0001", "9001", "SMETS2+", "CHTS V1.4", 4.2, "Active", "", "2026-10-01"],
+        # Hex stored as numbers lost their text ("0001" became 1): rejected, never imported altered (A5).
+        ["CHF", "Samplehub", "106C", "433100AD", 1, 9001, "SMETS2+", "CHTS V1.4", 4.2, "Active", "", "2026-10-01"],
     ]
     path = _workbook(tmp_path / "cpl.xlsx", {"Read me": [["This workbook lists products"]], "CPL": rows})
     report = import_cpl(ctx, path)
     assert report.imported == 2
-    assert [p.line for p in report.rejected] == [5]  # the spreadsheet row number
+    assert [p.line for p in report.rejected] == [5, 7]  # the spreadsheet row numbers
+    assert "Hardware Version (1) and Firmware Version (9001) are numbers" in report.rejected[1].message
     (hub,) = lookup(ctx, "106C", "433100AC")
     assert hub.firmware_version == "9001"  # type: ignore[attr-defined]
+    assert lookup(ctx, "106C", "433100AD") == []
     assert cpl_repo.status(ctx.engine).file_name == "cpl.xlsx"
 
 

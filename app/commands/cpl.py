@@ -141,5 +141,8 @@ def _lookup(args: argparse.Namespace) -> int:
             print("No CPL entry matches.")
         for e in entries:
             gen = e.generation.value if e.generation else "generation unknown"
-            print(f"{e.device_type} {e.manufacturer_id}/{e.model_id} hw {e.hardware_version or '-'} fw {e.firmware_version}: {gen}, {e.status}")
+            refs = f" (CPL entry {e.cpl_entry_id})" if e.cpl_entry_id else ""
+            if e.upgrades_from:
+                refs += f", upgrades from {', '.join(e.upgrades_from)}"
+            print(f"{e.device_type} {e.manufacturer_id}/{e.model_id} hw {e.hardware_version or '-'} fw {e.firmware_version}: {gen}, {e.status}{refs}")
     return 0

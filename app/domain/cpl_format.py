@@ -33,6 +33,24 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "date_added": ("dateadded", "added", "dateofentry", "date"),
 }
 REQUIRED_FIELDS = ("device_type", "manufacturer_id", "model_id", "firmware_version")
+# Columns kept with the entry (in ``extra``, as the file names them) and also shown as the
+# entry's own fields. Neither header is published anywhere HubCheck could read, so these
+# are aliases by analogy, matched like the others (case, spaces and punctuation ignored).
+CPL_ENTRY_ID_ALIASES = (
+    "cplentryid", "cplentryidentifier", "cplentryreference", "cplentryref", "cplentrynumber",
+    "cplentryno", "entryid", "entryreference", "entryref", "cplid", "cplreference", "cplref",
+)
+# MP231: the entries of earlier firmware this entry may be upgraded from (a list in one cell).
+UPGRADES_FROM_ALIASES = (
+    "upgradesfrom", "upgradefrom", "upgradesfromcplentryids", "upgradesfromcplentryid",
+    "upgradesfromentryids", "upgradesfromentryid", "upgradefromcplentryids", "upgradefromcplentryid",
+    "upgradefromentryids", "upgradefromentryid", "upgradablefrom", "upgradeablefrom", "validupgradefrom",
+    "validupgradesfrom", "upgradepathfrom", "permittedupgradefrom", "permittedupgradesfrom",
+    "upgradesfromfirmware", "upgradefromfirmware", "upgradesfromfirmwareversions",
+)
+_ENTRY_ID_KEYS = frozenset(CPL_ENTRY_ID_ALIASES)
+_UPGRADES_KEYS = frozenset(UPGRADES_FROM_ALIASES)
+_LIST_SEPARATORS = re.compile(r"[,;|\s]+")
 _ALIAS_TO_FIELD = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
 _NORMALISE = re.compile(r"[^a-z0-9]")
 _STATUS = {s.value.lower(): s.value for s in CplStatus}
@@ -99,7 +117,9 @@ def _cell(row: Sequence[object], index: int | None) -> str:
     if index is None or index >= len(row):
         return ""
     value = row[index]
-    return "" if value is None else str(value).strip()
+    if value is None:
+        return ""
+    return _number_text(value).strip() if _is_number(value) else str(value).strip()
 
 
 # Column order of ``row_values`` tuples; the store inserts them as they are.
@@ -124,8 +144,46 @@ RowValues = tuple[str, str, str, str, str, str, str | None, str, str, str, str, 
 
 RowReader = Callable[[list[object], int], "RowValues | RowProblem | None"]
 
+#: Columns that hold hex text (identifiers, versions, the image hash). A spreadsheet that
+#: stored one as a number has lost its hex text for good: ``10E0`` became 10 (read as an
+#: exponent), ``00090100`` became 90100 (leading zeros dropped). Nothing tells the number
+#: back into the text the CPL published, so such a row is rejected, never imported altered.
+HEX_FIELDS = ("manufacturer_id", "model_id", "hardware_version", "firmware_version", "image_hash")
+_FIELD_TITLES = {
+    "manufacturer_id": "Manufacturer ID",
+    "model_id": "Model ID",
+    "hardware_version": "Hardware Version",
+    "firmware_version": "Firmware Version",
+    "image_hash": "Manufacturer Image Hash",
+}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _number_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return str(value)
+
+
+def lost_hex_text_message(cells: Sequence[tuple[str, object]]) -> str:
+    """Why a row whose hex cells the spreadsheet turned into numbers is rejected (one sentence)."""
+    named = [f"{_FIELD_TITLES[name]} ({_number_text(value)})" for name, value in cells]
+    which = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    if len(named) == 1:
+        what = f"{which} is a number, not text: the cell lost its hex text"
+    else:
+        what = f"{which} are numbers, not text: the cells lost their hex text"
+    return (
+        f"{what} in the spreadsheet (leading zeros dropped, or an E read as an exponent), so the row is not "
+        "imported; format the column as Text, enter the values as the CPL publishes them and import again"
+    )
+
 # The fields a row reader extracts, in VALUE_COLUMNS order (the rest are added by the reader).
 _FIELD_ORDER = VALUE_COLUMNS[:12]
+_HEX_POSITIONS = tuple(_FIELD_ORDER.index(name) for name in HEX_FIELDS)
 _GENERATION_MEMO: dict[str, str | None] = {}
 
 
@@ -167,7 +225,11 @@ def make_row_reader(header: HeaderMap) -> RowReader:
         try:
             cells = list(map(strip, getter(row)))
         except TypeError:  # spreadsheet cells: numbers, dates, None
-            cells = ["" if c is None else str(c).strip() for c in getter(row)]
+            raw = getter(row)
+            numbers = [i for i in _HEX_POSITIONS if _is_number(raw[i])]
+            cells = ["" if c is None else str(c).strip() for c in raw]
+            if numbers:
+                return RowProblem(line, lost_hex_text_message([(_FIELD_ORDER[i], raw[i]) for i in numbers]))
         finally:
             if pad:
                 row.pop()
@@ -218,9 +280,29 @@ def row_values(row: Sequence[object], header: HeaderMap, line: int) -> RowValues
     return result
 
 
+def entry_references(extra: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+    """(CPL Entry ID, the IDs it upgrades from) read from an entry's kept columns.
+
+    The upgrade list is one cell: IDs separated by commas, semicolons, bars or spaces.
+    """
+    entry_id = ""
+    upgrades: list[str] = []
+    for name, value in extra.items():
+        key = normalise_header(name)
+        if key in _ENTRY_ID_KEYS and not entry_id:
+            entry_id = value.strip()
+        elif key in _UPGRADES_KEYS:
+            for part in _LIST_SEPARATORS.split(value):
+                if part and part not in upgrades:
+                    upgrades.append(part)
+    return entry_id, tuple(upgrades)
+
+
 def entry_from_values(values: Sequence[object]) -> CplEntry:
     """Rebuild a CplEntry from a stored row in VALUE_COLUMNS order."""
     (dtype, mfr, mfr_name, model, hw, fw, gen, smets_v, gbcs, status, img, added, line, extra) = values
+    kept: dict[str, str] = json.loads(str(extra)) if extra else {}
+    entry_id, upgrades = entry_references(kept) if kept else ("", ())
     return CplEntry(
         device_type=DeviceType(str(dtype)),
         manufacturer_id=str(mfr),
@@ -235,7 +317,9 @@ def entry_from_values(values: Sequence[object]) -> CplEntry:
         image_hash=str(img or ""),
         date_added=str(added or ""),
         source_line=int(str(line)) if line is not None else None,
-        extra=json.loads(str(extra)) if extra else {},
+        extra=kept,
+        cpl_entry_id=entry_id,
+        upgrades_from=upgrades,
     )
 
 

@@ -64,6 +64,10 @@ class CplEntry:
     date_added: str = ""
     source_line: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The CPL's own reference for this row, and (since MP231) the entries of earlier firmware
+    # it upgrades from: kept and shown when the file has them, never required.
+    cpl_entry_id: str = ""
+    upgrades_from: tuple[str, ...] = ()
 
     @property
     def generation(self) -> Generation | None:
@@ -86,6 +90,8 @@ class CplEntry:
             "status": self.status.value,
             "image_hash": self.image_hash,
             "date_added": self.date_added,
+            "cpl_entry_id": self.cpl_entry_id or None,
+            "upgrades_from": list(self.upgrades_from),
         }
 
 
