@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -109,6 +109,10 @@ class NewIntent:
     critical: bool
     payload: dict[str, Any]
     duis_xml: str
+    #: Idempotency keys of the intents this one waits for (DOMAIN A5: the joins wait for the 8.11).
+    depends_on: tuple[str, ...] = ()
+    #: The back office must approve it before it goes to the DCC (the 8.4 remedy).
+    needs_approval: bool = False
 
 
 def insert_visit(conn: Connection, visit: VisitValues) -> None:
@@ -172,6 +176,55 @@ def insert_intents(
             for position, intent in enumerate(intents)
         ],
     )
+    insert_orders(conn, intents)
+
+
+def insert_orders(conn: Connection, intents: Sequence[NewIntent]) -> None:
+    """Store each intent's prerequisites and approval need (in the caller's transaction)."""
+    links = [
+        {"key": intent.idempotency_key, "requires": requires, "position": position}
+        for intent in intents
+        for position, requires in enumerate(intent.depends_on)
+    ]
+    if links:
+        conn.execute(
+            text(
+                "INSERT INTO intent_prerequisites (intent_key, prerequisite_key, position) "
+                "VALUES (:key, :requires, :position)"
+            ),
+            links,
+        )
+    approvals = [{"key": intent.idempotency_key} for intent in intents if intent.needs_approval]
+    if approvals:
+        conn.execute(text("INSERT INTO intent_approvals (intent_key, needs_approval) VALUES (:key, 1)"), approvals)
+
+
+def orders_for(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """``{key: (depends_on, needs_approval)}`` for the intents among ``keys`` that have either.
+
+    One statement per table whatever the number of keys (they travel as one JSON parameter).
+    """
+    if not keys:
+        return {}
+    wanted = json.dumps(list(keys))
+    found: dict[str, tuple[list[str], bool]] = {}
+    for key, requires in conn.execute(
+        text(
+            "SELECT intent_key, prerequisite_key FROM intent_prerequisites "
+            "WHERE intent_key IN (SELECT value FROM json_each(:keys)) ORDER BY intent_key, position, id"
+        ),
+        {"keys": wanted},
+    ).all():
+        found.setdefault(str(key), ([], False))[0].append(str(requires))
+    for (key,) in conn.execute(
+        text(
+            "SELECT intent_key FROM intent_approvals "
+            "WHERE needs_approval AND intent_key IN (SELECT value FROM json_each(:keys))"
+        ),
+        {"keys": wanted},
+    ).all():
+        found[str(key)] = (found.get(str(key), ([], False))[0], True)
+    return {key: (tuple(requires), approval) for key, (requires, approval) in found.items()}
 
 
 # --------------------------------------------------------------------------- sync: intents
@@ -194,6 +247,9 @@ class ClaimedIntent:
     duis_xml: str
     created_at: str
     attempts: int
+    #: Idempotency keys of the intents it waits for, and whether the back office must approve it.
+    depends_on: tuple[str, ...] = ()
+    needs_approval: bool = False
 
 
 _CLAIM_COLUMNS = (
@@ -221,6 +277,14 @@ def claim_due(conn: Connection, *, now: float, now_text: str, limit: int, ignore
         for r in rows
     ]
     claimed.sort(key=lambda c: c.id)
+    orders = orders_for(conn, [c.idempotency_key for c in claimed])
+    if orders:
+        claimed = [
+            replace(c, depends_on=orders[c.idempotency_key][0], needs_approval=orders[c.idempotency_key][1])
+            if c.idempotency_key in orders
+            else c
+            for c in claimed
+        ]
     return claimed
 
 
@@ -470,6 +534,9 @@ class IntentView:
     response_code: str | None = None
     server_reason: str | None = None
     updated_at: str = ""
+    #: Idempotency keys of the intents this one waits for (DOMAIN A5), and the approval need.
+    depends_on: tuple[str, ...] = ()
+    needs_approval: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -491,6 +558,8 @@ class IntentView:
             "request_id": self.request_id,
             "response_code": self.response_code,
             "server_reason": self.server_reason,
+            "depends_on": list(self.depends_on),
+            "needs_approval": self.needs_approval,
         }
 
 
@@ -532,7 +601,14 @@ def list_intents(
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
-    return [_view(r) for r in conn.execute(text(sql), params).all()]
+    views = [_view(r) for r in conn.execute(text(sql), params).all()]
+    orders = orders_for(conn, [v.idempotency_key for v in views])
+    return [
+        replace(v, depends_on=orders[v.idempotency_key][0], needs_approval=orders[v.idempotency_key][1])
+        if v.idempotency_key in orders
+        else v
+        for v in views
+    ]
 
 
 def counts_by_state(conn: Connection) -> dict[str, int]:

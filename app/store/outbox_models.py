@@ -17,7 +17,18 @@ Why these shapes:
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.models import Base
@@ -124,6 +135,39 @@ class AuditEntryRow(Base):
     detail_json: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class IntentPrerequisiteRow(Base):
+    """One "this intent waits for that one" link (DOMAIN A5, order and approval).
+
+    A table of its own rather than a column of ``outbox_intents``: the final ``create_all`` of
+    the migrations adds it to an existing database with no schema step, and an intent with no
+    prerequisite simply has no row. Both ends are idempotency keys, the names the back office
+    knows the intents by.
+    """
+
+    __tablename__ = "intent_prerequisites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    intent_key: Mapped[str] = mapped_column(String(36), ForeignKey("outbox_intents.idempotency_key"), index=True)
+    prerequisite_key: Mapped[str] = mapped_column(String(36))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("intent_key", "prerequisite_key", name="uq_intent_prerequisite"),)
+
+
+class IntentApprovalRow(Base):
+    """An intent the back office must approve before it goes to the DCC (the 8.4 remedy).
+
+    A row exists only for such an intent, so older databases need nothing added to old rows.
+    """
+
+    __tablename__ = "intent_approvals"
+
+    intent_key: Mapped[str] = mapped_column(
+        String(36), ForeignKey("outbox_intents.idempotency_key"), primary_key=True
+    )
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 #: The tables this module adds (schema step 2 creates them on an older database).
