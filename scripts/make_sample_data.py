@@ -80,8 +80,11 @@ def hub(n: int, spec: tuple[str, str, str, str, str]) -> dict[str, object]:
 
 
 def meter(n: int) -> dict[str, object]:
+    # The meter's install code (without its CRC, as the manufacturer's shipment data gives it):
+    # a new hub's visit queues an 8.11 Add for each meter of the job, which needs it.
     return {"device_id": dev(n), "device_type": "ESME", "manufacturer_id": "1063", "model_id": "00050203",
-            "firmware_version": "38040404", "smets_chts_version": "SMETS V4.2", "smi_status": "Pending"}
+            "firmware_version": "38040404", "smets_chts_version": "SMETS V4.2", "smi_status": "Pending",
+            "install_code": f"00112233445566778899AABBCCDD{n:04X}"}
 
 
 # job number -> (what it shows, hub spec, ppmid args)

@@ -35,7 +35,9 @@ def test_record_prints_the_queued_intents(data_dir: Path, capsys: pytest.Capture
     assert main(_record(data_dir, GOOD, "--hub-location", "deep-indoors", "--aerial", "--json")) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["outcome"] == "recorded" and out["verdict_level"] == "ok"
-    assert [i["srv"] for i in out["intents"]] == ["8.14.1", "8.11", "8.7.1", "8.7.2", "8.2", "11.2"]
+    assert [i["srv"] for i in out["intents"]] == ["8.14.1", "8.11", "8.11", "8.7.1", "8.7.2", "8.2", "11.2"]
+    assert (out["scenario"], out["scenario_chosen_by"]) == ("new-hub", "hub_smi_status")
+    assert "InstalledNotCommissioned" in out["scenario_reason"]
 
 
 def test_a_stop_verdict_is_refused_with_exit_1_unless_overridden(
@@ -90,7 +92,7 @@ def test_queue_list_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> 
     capsys.readouterr()
     assert main(["--data-dir", str(data_dir), "queue", "list", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["counts"]["queued"] == 6
+    assert out["counts"]["queued"] == 7
     first = out["intents"][0]
     assert {"id", "srv", "target", "state", "attempts", "last_error", "created_at", "idempotency_key"} <= set(first)
     assert main(["--data-dir", str(data_dir), "queue", "list", "--state", "rejected", "--json"]) == 0
@@ -109,7 +111,7 @@ def test_export_writes_schema_valid_files_with_never_reused_counters(
     capsys.readouterr()
     assert main(["--data-dir", str(data_dir), "queue", "export", "--format", "duis", str(out_dir), "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
-    assert first["count"] == 6 and first["schema_checked"]
+    assert first["count"] == 7 and first["schema_checked"]
     schema = DuisSchema.from_path(duis_xsd)
     for item in first["files"]:
         assert schema.validate((out_dir / item["file"]).read_bytes()) == []
@@ -122,14 +124,23 @@ def test_export_writes_schema_valid_files_with_never_reused_counters(
 
 
 def test_the_8_4_remedy_from_the_command_line(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(_record(data_dir, STOP, "--override", "ok", "--remedy-firmware", "00010001")) == 2
-    assert "--remedy-smets-version" in capsys.readouterr().err
-    argv = _record(
-        data_dir, STOP, "--override", "approved", "--remedy-firmware", "00010001",
-        "--remedy-smets-version", "SMETS1", "--json",
-    )
+    # A typed firmware is refused (it was once queued even on an ok visit), in one line, nothing queued.
+    for flags in (("--remedy-firmware", "DEADBEEF"), ("--remedy-smets-version", "SMETS1")):
+        assert main(_record(data_dir, GOOD, *flags)) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{flags[0]} is not accepted" in err and "from the CPL" in err
+    argv = _record(data_dir, STOP, "--override", "approved", "--remedy", "8.4", "--json")
     assert main(argv) == 0
-    assert [i["srv"] for i in json.loads(capsys.readouterr().out)["intents"]][:3] == ["8.14.1", "8.4", "8.11"]
+    out = json.loads(capsys.readouterr().out)
+    assert [i["srv"] for i in out["intents"]][:2] == ["8.4", "8.11"]
+    assert out["remedy"] == {"kind": "update-inventory", "device_id": "0A-1B-2C-00-00-00-00-24",
+                             "firmware_version": "5A000002", "smets_chts_version": "SMETS1",
+                             "needs_approval": True, "queued": True}
+    assert main(_record(data_dir, GOOD, "--remedy", "anything")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--remedy: remedy 'anything' is not known; use update-inventory") and err.count("\n") == 1
+    assert main(["--data-dir", str(data_dir), "queue", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["queued"] == 6
 
 
 def test_audit_verify_finds_a_changed_or_cut_journal(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

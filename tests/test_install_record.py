@@ -19,7 +19,14 @@ from app.domain.duis import (
 )
 from app.services.context import AppContext
 from app.services.cpl_import import import_cpl
-from app.services.installs import VisitBlocked, VisitError, VisitRequest, abort_visit, record_visit
+from app.services.installs import (
+    RemedyKind,
+    VisitBlocked,
+    VisitError,
+    VisitRequest,
+    abort_visit,
+    record_visit,
+)
 from app.services.jobs_import import import_jobs_file
 from app.services.queue import list_intents, queue_counts
 from app.store import audit
@@ -59,11 +66,13 @@ def _count(ctx: AppContext, table: str) -> int:
 def test_an_ok_visit_queues_the_a4_requests_in_one_go(ctx: AppContext) -> None:
     outcome = record_visit(ctx, _request(GOOD))
     assert outcome.outcome == "recorded" and outcome.verdict_level == "ok"
-    assert [i.srv for i in outcome.intents] == ["8.14.1", "8.11", "8.7.1", "8.7.2", "8.2", "11.2"]
-    assert len({i.idempotency_key for i in outcome.intents}) == 6
+    # The hub is InstalledNotCommissioned: a new hub, so the job's meter is whitelisted too.
+    assert outcome.scenario is not None and outcome.scenario.scenario.value == "new-hub"
+    assert [i.srv for i in outcome.intents] == ["8.14.1", "8.11", "8.11", "8.7.1", "8.7.2", "8.2", "11.2"]
+    assert len({i.idempotency_key for i in outcome.intents}) == 7
     assert all(uuid.UUID(i.idempotency_key).version == 4 for i in outcome.intents)
     views = list_intents(ctx)
-    assert [v.state for v in views] == ["queued"] * 6
+    assert [v.state for v in views] == ["queued"] * 7
     assert {v.install_id for v in views} == {outcome.install_id}
     assert _count(ctx, "install_visits") == 1
     with ctx.engine.connect() as conn:
@@ -85,8 +94,10 @@ def test_stored_payloads_round_trip_and_xml_validates(ctx: AppContext, duis_xsd:
     for srv, payload, xml in rows:
         assert intent_from_payload(json.loads(payload)).srv == srv
         assert schema.validate(xml.encode()) == []
-    join = json.loads(rows[1][1])
-    assert join["body"]["install_code"] == "30313233343536373839414243444546"  # without its CRC
+    meter_join, join = json.loads(rows[1][1]), json.loads(rows[2][1])
+    assert meter_join["body"]["device_id"] == GOOD["meter_label"]
+    assert meter_join["body"]["install_code"] == "00112233445566778899AABBCCDD0010"  # the job pack's
+    assert join["body"]["install_code"] == "30313233343536373839414243444546"  # the label's, without its CRC
 
 
 def test_a_stop_verdict_is_refused_without_an_override_and_nothing_is_written(ctx: AppContext) -> None:
@@ -112,9 +123,13 @@ def test_an_override_records_a_stop_verdict_and_keeps_the_reason(ctx: AppContext
 
 def test_the_remedy_and_no_wan_survey_change_the_plan(ctx: AppContext) -> None:
     survey = NoWanSurvey(PremiseType.TERRACED, True, False, False)
-    remedy = CplMoveRemedy(firmware_version="00010001", smets_chts_version="SMETS1")
-    outcome = record_visit(ctx, _request(STOP, override_reason="approved", wan=False, no_wan=survey, remedy=remedy))
-    assert [i.srv for i in outcome.intents][:3] == ["8.14.2", "8.4", "8.11"]
+    outcome = record_visit(ctx, _request(GOOD, wan=False, no_wan=survey))
+    assert [i.srv for i in outcome.intents][:2] == ["8.14.2", "8.11"]
+    # J-000102's SMETS1 hub is an existing hub: the remedy comes first, and no 8.14.
+    outcome = record_visit(ctx, _request(STOP, override_reason="approved", remedy=RemedyKind.UPDATE_INVENTORY))
+    assert [i.srv for i in outcome.intents][:2] == ["8.4", "8.11"]
+    with pytest.raises(VisitError, match="never typed"):
+        record_visit(ctx, _request(STOP, override_reason="approved", remedy=CplMoveRemedy("00010001", "SMETS1")))
 
 
 def test_no_wan_without_a_survey_is_refused(ctx: AppContext) -> None:
@@ -128,11 +143,11 @@ def test_a_label_without_an_install_code_cannot_queue_8_11(ctx: AppContext) -> N
     assert _count(ctx, "outbox_intents") == 0
 
 
-def test_an_unknown_job_needs_an_mpxn(ctx: AppContext) -> None:
-    with pytest.raises(VisitError, match="MPxN"):
-        record_visit(ctx, _request(GOOD, job_ref="J-NOT-IMPORTED"))
-    outcome = record_visit(ctx, _request(GOOD, job_ref="J-NOT-IMPORTED", mpxn="1900000000099"))
-    assert len(outcome.intents) == 6
+def test_another_jobs_devices_are_refused(ctx: AppContext) -> None:
+    """A5: a PPMID or hub of another job than the one chosen is refused (it used to be recorded)."""
+    with pytest.raises(VisitError, match="the PPMID 0A-1B-2C-00-00-00-00-14 belongs to job J-000101, not J-NOT-IMPORTED"):
+        record_visit(ctx, _request(GOOD, job_ref="J-NOT-IMPORTED", mpxn="1900000000099"))
+    assert _count(ctx, "outbox_intents") == 0
 
 
 def test_a_failure_inside_the_transaction_leaves_nothing_behind(

@@ -42,7 +42,10 @@ def register(subparsers: Any) -> None:
     sub = install.add_subparsers(dest="install_command", metavar="ACTION", parser_class=type(install))
     sub.required = True
 
-    rec = sub.add_parser("record", help="record an install: re-check the pairing, queue 8.14.x, 8.11, 8.7.x, 8.2, 11.2")
+    rec = sub.add_parser(
+        "record",
+        help="record an install: re-check the pairing, queue the scenario's requests (8.14.x, 8.11, 8.7.x, 8.2, 11.2)",
+    )
     rec.add_argument("--job", required=True, metavar="REF", help="the job reference")
     rec.add_argument("--ppmid", required=True, metavar="TEXT", help="what the scanner read from the PPMID label")
     rec.add_argument("--hub", required=True, metavar="TEXT", help="what the scanner read from the hub label")
@@ -72,14 +75,23 @@ def register(subparsers: Any) -> None:
     rec.add_argument("--override", default=None, metavar="REASON", help="record a STOP verdict anyway, for this reason")
     rec.add_argument("--mpxn", default=None, help="default: the job pack's MPxN")
     rec.add_argument(
-        "--remedy-firmware",
+        "--scenario",
         default=None,
-        metavar="HEX",
-        help="queue the 8.4 UpdateDeviceDetails remedy moving the PPMID to the CPL entry with this firmware",
+        metavar="NAME",
+        help="existing-hub (the hub was there already: no 8.14) or new-hub (fitted today, SMETS2+ only: 8.14 and "
+        "an 8.11 for each meter); default: what the hub's SMI status proposes",
     )
     rec.add_argument(
-        "--remedy-smets-version", default=None, metavar="TEXT", help="with --remedy-firmware: its SMETS/CHTS version"
+        "--remedy",
+        default=None,
+        metavar="KIND",
+        help="update-inventory (or 8.4): queue an 8.4 moving a Pending bilingual PPMID to its model's other CPL "
+        "entry (values from the CPL; the back office approves it first); manual-inventory-change: record that the "
+        "DCC is asked for that change instead",
     )
+    # Typed remedy values were accepted once; they are refused now (the CPL gives them).
+    rec.add_argument("--remedy-firmware", default=None, help=argparse.SUPPRESS)
+    rec.add_argument("--remedy-smets-version", default=None, help=argparse.SUPPRESS)
     rec.add_argument("--hub-smets", choices=("SMETS1", "SMETS2+"), default=None, help="the hub's generation, if known on site")
     rec.add_argument(
         "--again",
@@ -121,10 +133,10 @@ def _enum(value: str, table: dict[str, str], enum_type: Any, what: str) -> Any:
 
 def _record(args: argparse.Namespace) -> int:
     from app.domain.devices import DeviceType
-    from app.domain.duis import CHFLocation, CplMoveRemedy, NoWanSurvey, PremiseType
+    from app.domain.duis import CHFLocation, NoWanSurvey, PremiseType, parse_scenario
     from app.domain.errors import DomainInputError
     from app.domain.smets import Generation
-    from app.services.installs import VisitBlocked, VisitRequest, record_visit
+    from app.services.installs import VisitBlocked, VisitRequest, parse_remedy, record_visit
 
     location = _enum(args.hub_location, _LOCATIONS, CHFLocation, "--hub-location")
     survey = None
@@ -139,11 +151,20 @@ def _record(args: argparse.Namespace) -> int:
         )
     elif args.premise_type or args.obstruction:
         raise CliError("--premise-type and --obstruction describe a hub with no SM WAN: add --no-wan")
-    remedy = None
-    if args.remedy_firmware or args.remedy_smets_version:
-        if not (args.remedy_firmware and args.remedy_smets_version):
-            raise CliError("the 8.4 remedy needs both --remedy-firmware and --remedy-smets-version")
-        remedy = CplMoveRemedy(firmware_version=args.remedy_firmware, smets_chts_version=args.remedy_smets_version)
+    if args.remedy_firmware is not None or args.remedy_smets_version is not None:
+        flag = "--remedy-firmware" if args.remedy_firmware is not None else "--remedy-smets-version"
+        raise CliError(
+            f"{flag} is not accepted: the 8.4 remedy's firmware and SMETS version come from the CPL's other entry "
+            "for the PPMID's model; use --remedy update-inventory"
+        )
+    try:
+        scenario = parse_scenario(args.scenario) if args.scenario is not None else None
+    except DomainInputError as exc:
+        raise CliError(f"--scenario: {exc}") from None
+    try:
+        remedy = parse_remedy(args.remedy) if args.remedy is not None else None
+    except DomainInputError as exc:
+        raise CliError(f"--remedy: {exc}") from None
     ctx = open_context(args)
     request = VisitRequest(
         job_ref=args.job,
@@ -159,6 +180,7 @@ def _record(args: argparse.Namespace) -> int:
         remedy=remedy,
         mpxn=args.mpxn,
         hub_smets=Generation(args.hub_smets) if args.hub_smets else None,
+        scenario=scenario,
     )
     try:
         outcome = record_visit(ctx, request, confirm_repeat=True)
@@ -180,10 +202,19 @@ def _record(args: argparse.Namespace) -> int:
         print_json(outcome.to_json())
     else:
         print(f"recorded install {outcome.install_id} for job {outcome.job_ref} (verdict {outcome.verdict_level})")
+        if outcome.scenario is not None:
+            print(f"  scenario {outcome.scenario.scenario}: {outcome.scenario.why}")
         if outcome.override_reason:
             print(f"  override: {outcome.override_reason}")
-        for intent in outcome.intents:
-            print(f"  queued {intent.srv:<7} -> {intent.target}  key {intent.idempotency_key}")
+        if outcome.remedy is not None:
+            done = outcome.remedy
+            print(f"  remedy {done['kind']}: firmware {done['firmware_version']}, "
+                  f"{done['smets_chts_version']} (needs the back office's approval)")
+        position = {intent.idempotency_key: n for n, intent in enumerate(outcome.intents, start=1)}
+        for n, intent in enumerate(outcome.intents, start=1):
+            waits = ", ".join(f"#{position[key]}" for key in intent.depends_on if key in position)
+            notes = (f"  waits for {waits}" if waits else "") + ("  needs approval" if intent.needs_approval else "")
+            print(f"  #{n} queued {intent.srv:<7} -> {intent.target}  key {intent.idempotency_key}{notes}")
     return 0
 
 

@@ -38,7 +38,12 @@ def _list(args: argparse.Namespace) -> int:
     print("  ".join(f"{state}: {n}" for state, n in counts.items()))
     for v in views:
         error = f"  ({v.last_error})" if v.last_error else ""
-        print(f"{v.id:>6} {v.srv:<7} {v.state:<9} tries {v.attempts:<3} {v.target}  {v.idempotency_key}{error}")
+        waits = f"  waits for {len(v.depends_on)}" if v.depends_on else ""
+        approval = "  needs approval" if v.needs_approval else ""
+        print(
+            f"{v.id:>6} {v.srv:<7} {v.state:<9} tries {v.attempts:<3} {v.target}  {v.idempotency_key}"
+            f"{waits}{approval}{error}"
+        )
     return 0
 
 

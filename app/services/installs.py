@@ -19,8 +19,10 @@ office sees why the job was not done.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from app.domain.devices import DeviceType
@@ -29,8 +31,13 @@ from app.domain.duis import (
     CplMoveRemedy,
     DuisSchema,
     Intent,
+    MeterToAdd,
     NoWanSurvey,
-    plan_visit,
+    PlannedStep,
+    Scenario,
+    parse_scenario,
+    plan_visit_steps,
+    propose_scenario,
 )
 from app.domain.duis.request_id import RequestId
 from app.domain.errors import DomainInputError
@@ -45,6 +52,7 @@ from app.services.context import AppContext
 from app.services.pairing import PairingResult, check_labels
 
 if TYPE_CHECKING:
+    from app.domain.install_codes import InstallCode
     from app.services.visit_guard import PreviousRecord
 
 #: The DCC Boxed test supplier, used in the stored rendering until ``originator_id`` is set
@@ -55,6 +63,34 @@ USER_REF_MAX = 25
 
 class VisitError(DomainInputError):
     """The visit cannot be recorded as asked; the message says what to fix."""
+
+
+class RemedyKind(StrEnum):
+    """The remedies a visit may record for a PPMID pre-notified for the other generation (A2, A5)."""
+
+    #: Queue an 8.4 Update Inventory moving the PPMID to its model's other CPL entry.
+    UPDATE_INVENTORY = "update-inventory"
+    #: Ask the DCC, through the back office, for a manual inventory change (seed 002's way).
+    MANUAL_INVENTORY_CHANGE = "manual-inventory-change"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: Other spellings the command line accepts for a remedy.
+REMEDY_ALIASES = {"8.4": RemedyKind.UPDATE_INVENTORY, "manual": RemedyKind.MANUAL_INVENTORY_CHANGE}
+
+
+def parse_remedy(text: str) -> RemedyKind:
+    """``update-inventory`` (or ``8.4``) / ``manual-inventory-change``; VisitError names what is allowed."""
+    wanted = (text or "").strip().lower().replace(" ", "-").replace("_", "-")
+    if wanted in REMEDY_ALIASES:
+        return REMEDY_ALIASES[wanted]
+    for kind in RemedyKind:
+        if kind.value == wanted:
+            return kind
+    raise VisitError(f"remedy {text!r} is not known; use {RemedyKind.UPDATE_INVENTORY} (or 8.4) "
+                     f"or {RemedyKind.MANUAL_INVENTORY_CHANGE}")
 
 
 class VisitBlocked(VisitError):
@@ -113,6 +149,34 @@ def mis_scan_of(pairing: PairingResult) -> MisScan | None:
     return classify_mis_scan(pairing.verdict.codes, ppmid_type, hub_type)
 
 
+def install_code_for_8_11(pairing: PairingResult) -> InstallCode:
+    """The PPMID's install code the 8.11 carries (DOMAIN A5): the label's, else the job pack's.
+
+    Suppliers receive the code in the manufacturer's shipment data, so a job pack may carry
+    it and a label with only the device ID (or a bare ID typed in) still records. When both
+    carry one and they differ the verdict is INSTALL_CODE_MISMATCH (a STOP); recorded with an
+    override reason, the label's is used: it is printed on the device in the installer's hand.
+    A label code that fails its CRC is never replaced by the pack's: the scan is wrong.
+    """
+    from app.domain.install_codes import InstallCode, InstallCodeError
+
+    label = pairing.ppmid
+    needed = "the PPMID's install code is needed for 8.11 and could not be used"
+    if label.has_install_code:
+        if label.install_code is None or not label.install_code_ok:
+            raise VisitError(f"{needed}: {label.install_code_problem or 'the label gave none'}")
+        return label.install_code
+    pack_code = pairing.ppmid_record.install_code if pairing.ppmid_record is not None else ""
+    if not pack_code:
+        raise VisitError(
+            f"{needed}: the PPMID label gave no install code and no job pack carries one; scan the PPMID's QR label"
+        )
+    try:
+        return InstallCode.from_code_hex(pack_code)
+    except InstallCodeError as exc:  # checked on import: only a damaged database gets here
+        raise VisitError(f"{needed}: the job pack's code is not valid ({exc})") from None
+
+
 @dataclass(frozen=True, slots=True)
 class VisitRequest:
     """What the installer scanned and chose for one visit.
@@ -132,7 +196,9 @@ class VisitRequest:
     no_wan: NoWanSurvey | None = None
     aerial: bool = False
     override_reason: str | None = None
-    remedy: CplMoveRemedy | None = None
+    #: The remedy chosen: its values always come from the CPL. A CplMoveRemedy (typed values)
+    #: is refused: it is kept in the type only so an old caller gets a message, not a crash.
+    remedy: RemedyKind | str | CplMoveRemedy | None = None
     mpxn: str | None = None
     hub_smets: Generation | None = None
     report_hub_install: bool = True
@@ -140,6 +206,9 @@ class VisitRequest:
     #: ``verdict_fingerprint`` of the verdict the installer saw; recording refuses with
     #: ``VerdictChanged`` when the data now gives another one (None: a script, no screen).
     seen_verdict: tuple[object, ...] | None = None
+    #: ``existing-hub`` / ``new-hub`` as the installer confirmed it; None: the hub's SMI status
+    #: proposes it (and ``report_hub_install=False`` still means an existing hub).
+    scenario: Scenario | str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +218,20 @@ class QueuedIntent:
     kind: str
     target: str
     critical: bool
+    depends_on: tuple[str, ...] = ()
+    needs_approval: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioUsed:
+    """The visit's scenario, who chose it and why (the JSON's ``scenario`` keys)."""
+
+    scenario: Scenario
+    #: "installer" (given) or "hub_smi_status" (proposed and used as proposed).
+    chosen_by: str
+    #: What the hub's SMI status proposed (None: it proposed nothing).
+    proposed: Scenario | None
+    why: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +252,9 @@ class VisitOutcome:
     schema_checked: bool = False
     #: The job's standing recorded install before this one, when this is a second record.
     repeat_of: PreviousRecord | None = None
+    scenario: ScenarioUsed | None = None
+    #: The remedy recorded with the visit: kind, device, and the CPL entry's values.
+    remedy: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -184,6 +270,13 @@ class VisitOutcome:
             "schema_checked": self.schema_checked,
             "audit_hash": self.audit_hash,
             "repeat_of": self.repeat_of.to_json() if self.repeat_of is not None else None,
+            "scenario": self.scenario.scenario.value if self.scenario else None,
+            "scenario_chosen_by": self.scenario.chosen_by if self.scenario else None,
+            "scenario_proposed": (
+                self.scenario.proposed.value if self.scenario and self.scenario.proposed else None
+            ),
+            "scenario_reason": self.scenario.why if self.scenario else None,
+            "remedy": self.remedy,
             "intents": [
                 {
                     "idempotency_key": i.idempotency_key,
@@ -192,6 +285,8 @@ class VisitOutcome:
                     "target": i.target,
                     "critical": i.critical,
                     "state": "queued",
+                    "depends_on": list(i.depends_on),
+                    "needs_approval": i.needs_approval,
                 }
                 for i in self.intents
             ],
@@ -254,12 +349,19 @@ def originator_for(ctx: AppContext) -> DeviceId:
 
 
 def render_for_queue(
-    conn: Any, intents: list[Intent], originator: DeviceId, schema: DuisSchema | None
+    conn: Any,
+    intents: list[Intent],
+    originator: DeviceId,
+    schema: DuisSchema | None,
+    *,
+    steps: Sequence[PlannedStep] | None = None,
 ) -> list[Any]:
     """Render each intent with a RequestID from the persisted local counter, checked against ``schema``.
 
     Runs inside the recording transaction, so the counters it takes commit with the rows
-    that use them (and a number is never handed out twice, even across a crash).
+    that use them (and a number is never handed out twice, even across a crash). With
+    ``steps`` (the plan ``intents`` came from), each row names the idempotency keys of the
+    intents it waits for and whether it needs the back office's approval.
     """
     import time
 
@@ -267,7 +369,9 @@ def render_for_queue(
     from app.store import outbox
 
     rows: list[outbox.NewIntent] = []
-    for intent in intents:
+    keys = [str(uuid.uuid4()) for _ in intents]
+    for index, intent in enumerate(intents):
+        step = steps[index] if steps is not None else None
         counter = outbox.next_counter(conn, outbox.EXPORT_COUNTER, floor=int(time.time() * 1000))
         try:
             xml = intent.render(RequestId(originator, intent.target, counter), schema=schema)
@@ -275,7 +379,7 @@ def render_for_queue(
             raise VisitError(f"the {intent.srv} request is not valid DUIS: {exc}") from None
         rows.append(
             outbox.NewIntent(
-                idempotency_key=str(uuid.uuid4()),
+                idempotency_key=keys[index],
                 kind=intent.kind,
                 srv=intent.srv,
                 command_variant=int(intent.command_variant),
@@ -283,9 +387,196 @@ def render_for_queue(
                 critical=intent.is_critical,
                 payload=intent.to_payload(),
                 duis_xml=xml.decode("utf-8"),
+                depends_on=tuple(keys[d] for d in step.depends_on) if step else (),
+                needs_approval=step.needs_approval if step else False,
             )
         )
     return rows
+
+
+# --------------------------------------------------------------------------- the visit's checks
+
+
+def _check_devices(
+    ctx: AppContext, job_ref: str, pairing: PairingResult, meter: DeviceId, meter_type: DeviceType | None
+) -> tuple[DeviceType, list[Any]]:
+    """Refuse another job's PPMID or hub, and a meter that is not an ESME/GSME of this job or of the
+    DCC inventory read with this hub (A5, the meter); return the meter's type and the job's meters."""
+    from app.store import device_repo, visit_devices
+
+    ppmid, hub = pairing.ppmid.device_id, pairing.hub.device_id
+    if meter == hub:
+        raise VisitError(f"the meter {meter} is the hub you scanned; choose an ESME or GSME of job {job_ref}")
+    if meter == ppmid:
+        raise VisitError(f"the meter {meter} is the PPMID you scanned; choose an ESME or GSME of job {job_ref}")
+    with ctx.engine.connect() as conn:
+        for role, device in (("PPMID", ppmid), ("hub", hub)):
+            found = visit_devices.owners(conn, str(device))
+            if found.jobs and found.type_in(job_ref) is None:
+                raise VisitError(
+                    f"the {role} {device} belongs to job {', '.join(found.other_jobs)}, not {job_ref}; "
+                    "choose that job, or scan the devices of this one"
+                )
+        owners = visit_devices.owners(conn, str(meter), str(hub))
+        job_meters = [
+            r for r in device_repo.job_records(conn, job_ref) if r.device_type in (DeviceType.ESME, DeviceType.GSME)
+        ]
+    in_job = owners.type_in(job_ref)
+    if in_job is not None:
+        kind = in_job
+    elif owners.jobs:
+        raise VisitError(
+            f"the meter {meter} belongs to job {', '.join(owners.other_jobs)}, not {job_ref}; "
+            f"choose an ESME or GSME of job {job_ref}"
+        )
+    elif owners.inventory_type is not None and owners.listed_with_hub:
+        kind = owners.inventory_type
+    elif owners.inventory_type is not None:
+        raise VisitError(
+            f"the meter {meter} is in the DCC inventory but not in the one read with hub {hub}, nor in job "
+            f"{job_ref}; choose an ESME or GSME of this job"
+        )
+    else:
+        raise VisitError(
+            f"the meter {meter} is in no job pack or DCC inventory; choose an ESME or GSME of job {job_ref}"
+        )
+    if kind not in (DeviceType.ESME.value, DeviceType.GSME.value):
+        what = {"GPF": "a GPF (the hub's gas proxy)", "CHF": "a hub (CHF)", "PPMID": "a PPMID"}.get(
+            kind, f"a {kind}" if kind else "a device of unknown type"
+        )
+        raise VisitError(f"the meter {meter} is {what}, not an electricity or gas meter; a PPMID joins an ESME or a GSME")
+    found_type = DeviceType(kind)
+    if meter_type is not None and meter_type is not found_type:
+        raise VisitError(f"the meter {meter} is an {found_type.value}, not a {meter_type.value}")
+    return found_type, job_meters
+
+
+def _scenario_for(request: VisitRequest, pairing: PairingResult) -> ScenarioUsed:
+    """The scenario given, else the one the hub's SMI status proposes; a new hub must be SMETS2+."""
+    hub_record = pairing.hub_record
+    hub_generation = pairing.verdict.hub_smets
+    proposal = propose_scenario(hub_record.smi_status if hub_record else "", hub_generation)
+    given = request.scenario
+    if given is None and not request.report_hub_install:
+        given = Scenario.EXISTING_HUB  # the older way of saying "the hub was fitted earlier"
+    if given is not None:
+        try:
+            chosen = given if isinstance(given, Scenario) else parse_scenario(given)
+        except DomainInputError as exc:
+            raise VisitError(str(exc)) from None
+        if proposal.scenario is None:
+            why = f"given by the installer ({proposal.why})"
+        elif proposal.scenario is chosen:
+            why = f"given by the installer, as proposed: {proposal.why}"
+        else:
+            why = f"given by the installer instead of the proposed {proposal.scenario.value}: {proposal.why}"
+        used = ScenarioUsed(chosen, "installer", proposal.scenario, why)
+    elif proposal.scenario is None:
+        raise VisitError(
+            f"say which visit this is, {Scenario.EXISTING_HUB} or {Scenario.NEW_HUB}: {proposal.why}"
+        )
+    else:
+        used = ScenarioUsed(proposal.scenario, "hub_smi_status", proposal.scenario, proposal.why)
+    if used.scenario is Scenario.NEW_HUB:
+        if hub_generation is Generation.SMETS1:
+            raise VisitError(
+                "a SMETS1 hub is never fitted as a new DCC hub (8.14 does not apply to it): "
+                f"record the visit as {Scenario.EXISTING_HUB}"
+            )
+        if hub_generation is None:
+            raise VisitError(
+                "a new hub must be SMETS2+ and this hub's generation is not known: give the hub's generation, "
+                f"or record the visit as {Scenario.EXISTING_HUB}"
+            )
+    return used
+
+
+def _meters_to_add(job_ref: str, job_meters: list[Any], pairing: PairingResult) -> tuple[MeterToAdd, ...]:
+    """Each meter of the job with the install code the job pack gave (a new hub's 8.11 needs it)."""
+    from app.domain.install_codes import InstallCode, InstallCodeError
+
+    added: list[MeterToAdd] = []
+    missing: list[str] = []
+    seen: set[DeviceId] = set()
+    for record in job_meters:
+        if record.device_id in seen or record.device_id in (pairing.ppmid.device_id, pairing.hub.device_id):
+            continue
+        seen.add(record.device_id)
+        code = getattr(record, "install_code", None)
+        if isinstance(code, str) and code.strip():
+            try:
+                code = InstallCode.from_code_hex(code.strip())
+            except InstallCodeError:
+                code = None
+        if isinstance(code, InstallCode):
+            added.append(MeterToAdd(record.device_id, code))
+        else:
+            missing.append(str(record.device_id))
+    if missing:
+        raise VisitError(
+            f"a new hub needs an 8.11 for each meter of job {job_ref}, and the job pack gives no install code for "
+            f"{', '.join(missing)}; import a job pack that carries it, or record the visit as {Scenario.EXISTING_HUB}"
+        )
+    return tuple(added)
+
+
+def _remedy_for_visit(
+    ctx: AppContext, pairing: PairingResult, chosen: RemedyKind | str | CplMoveRemedy | None
+) -> tuple[RemedyKind | None, CplMoveRemedy | None]:
+    """The remedy chosen and its target, always the CPL's other entry for the PPMID's model (A5).
+
+    Only a ``Pending`` PPMID of a bilingual model pre-notified for the generation the hub is not
+    can be moved; typed values are never accepted.
+    """
+    from app.services.jobs import model_entry_for
+
+    if chosen is None:
+        return None, None
+    if isinstance(chosen, CplMoveRemedy):
+        raise VisitError(
+            "the 8.4 remedy's firmware and SMETS version come from the CPL's other entry for the PPMID's model and "
+            f"are never typed; choose the remedy {RemedyKind.UPDATE_INVENTORY}"
+        )
+    kind = chosen if isinstance(chosen, RemedyKind) else parse_remedy(chosen)
+    verdict, record = pairing.verdict, pairing.ppmid_record
+    what = "the 8.4 remedy" if kind is RemedyKind.UPDATE_INVENTORY else "a manual inventory change"
+    if record is None:
+        raise VisitError(f"{what} needs the PPMID's pre-notified record; it is in no job pack or inventory")
+    status = record.smi_status.strip()
+    if status.lower() != "pending":
+        raise VisitError(
+            f"{what} moves only a Pending PPMID to its other CPL entry; PPMID {record.device_id} is "
+            f"{status or 'of unknown SMI status'}"
+        )
+    if not verdict.bilingual:
+        raise VisitError(
+            f"{what} moves a PPMID of a bilingual model (CPL entries for both generations); this model is not one"
+        )
+    prenotified, hub_generation = verdict.prenotified_smets, verdict.hub_smets
+    if prenotified is None or hub_generation is None:
+        raise VisitError(f"{what} needs both the PPMID's pre-notified generation and the hub's; one is not known")
+    if prenotified is hub_generation:
+        raise VisitError(
+            f"the PPMID was pre-notified as {prenotified.value}, the hub's generation already: no remedy is needed"
+        )
+    entry = model_entry_for(ctx, record, hub_generation)
+    if entry is None:
+        raise VisitError(f"{what} needs the model's {hub_generation.value} CPL entry, which the local CPL does not have")
+    return kind, CplMoveRemedy(firmware_version=entry.firmware_version, smets_chts_version=entry.smets_chts_version)
+
+
+def _remedy_record(kind: RemedyKind | None, remedy: CplMoveRemedy | None, device: DeviceId) -> dict[str, Any] | None:
+    """The remedy as recorded with the visit (its JSON, the visit's meta, the audit journal)."""
+    if kind is None or remedy is None:
+        return None
+    return {
+        "kind": kind.value,
+        "device_id": str(device),
+        "firmware_version": remedy.firmware_version,
+        "smets_chts_version": remedy.smets_chts_version,
+        "needs_approval": True,
+        "queued": kind is RemedyKind.UPDATE_INVENTORY,
+    }
 
 
 # --------------------------------------------------------------------------- use cases
@@ -323,38 +614,56 @@ def record_visit(ctx: AppContext, request: VisitRequest, *, confirm_repeat: bool
         raise VisitBlocked(
             f"the pairing verdict is STOP ({codes}); give an override reason to record it anyway", pairing
         )
-    if ppmid.install_code is None or not ppmid.install_code_ok:
-        problem = ppmid.install_code_problem or "the PPMID label gave no install code"
-        raise VisitError(f"the PPMID's install code is needed for 8.11 and could not be used: {problem}")
+    install_code = install_code_for_8_11(pairing)
 
-    job_mpxn, job_meter_type = _job_facts(ctx, job_ref, meter)
-    mpxn = (request.mpxn or "").strip() or job_mpxn
-    if not mpxn:
-        raise VisitError(f"job {job_ref} has no MPxN in the imported job packs; import the job pack or give the MPxN")
-    meter_type = request.meter_type or job_meter_type or DeviceType.ESME
-    if not request.wan and request.no_wan is None:
+    meter_type, job_meters = _check_devices(ctx, job_ref, pairing, meter, request.meter_type)
+    scenario = _scenario_for(request, pairing)
+    new_hub = scenario.scenario is Scenario.NEW_HUB
+    meters_to_add = _meters_to_add(job_ref, job_meters, pairing) if new_hub else ()
+    remedy_kind, remedy = _remedy_for_visit(ctx, pairing, request.remedy)
+    # A5: at a Secure SMETS1 site a third-party PPMID's firmware read will fail: no 11.2.
+    read_firmware = "S1_SECURE_THIRD_PARTY" not in {code.value for code in verdict.codes}
+
+    job_mpxn, _ = _job_facts(ctx, job_ref, meter)
+    mpxn = (request.mpxn or "").strip() or job_mpxn or ""
+    if new_hub and not mpxn:
+        raise VisitError(
+            f"job {job_ref} has no MPxN in the imported job packs, and the new hub's 8.14 needs it; "
+            "import the job pack or give the MPxN"
+        )
+    if not new_hub and (not request.wan or request.no_wan is not None):
+        raise VisitError(
+            "no SM WAN and its site survey describe the hub's install (8.14.2), which an existing-hub visit "
+            "does not queue; leave them out, or record the visit as new-hub"
+        )
+    if new_hub and not request.wan and request.no_wan is None:
         raise VisitError("with no SM WAN, the 8.14.2 site survey (premise type and obstruction checks) is needed")
 
     started = request.started_at or datetime.now(UTC)
     try:
-        intents = plan_visit(
+        steps = plan_visit_steps(
             hub_id=hub.device_id,
             ppmid_id=ppmid.device_id,
-            install_code=ppmid.install_code,
+            install_code=install_code,
             meter_id=meter,
             meter_type=meter_type,
             mpxn=mpxn,
             hub_location=request.hub_location,
             aerial_install=request.aerial,
             no_wan=None if request.wan else request.no_wan,
-            report_hub_install=request.report_hub_install,
+            scenario=scenario.scenario,
+            hub_generation=verdict.hub_smets,
+            meters_to_add=meters_to_add,
+            read_firmware=read_firmware,
             join_time_period=int(ctx.setting("join_time_period")),
             install_datetime=started.astimezone(UTC),
             user_ref_id=job_ref if len(job_ref) <= USER_REF_MAX else None,
-            remedy=request.remedy,
+            remedy=remedy if remedy_kind is RemedyKind.UPDATE_INVENTORY else None,
         )
     except DomainInputError as exc:
         raise VisitError(str(exc)) from None
+    intents = [step.intent for step in steps]
+    remedy_record = _remedy_record(remedy_kind, remedy, ppmid.device_id)
 
     schema = schema_for(ctx)
     originator = originator_for(ctx)
@@ -367,7 +676,16 @@ def record_visit(ctx: AppContext, request: VisitRequest, *, confirm_repeat: bool
         "hub_location": request.hub_location.value,
         "aerial": request.aerial,
         "resulting_smets": verdict.resulting_smets.value if verdict.resulting_smets else None,
-        "remedy": "8.4 UpdateDeviceDetails" if request.remedy else None,
+        "remedy": (
+            "8.4 UpdateDeviceDetails" if remedy_kind is RemedyKind.UPDATE_INVENTORY
+            else "manual inventory change" if remedy_kind is RemedyKind.MANUAL_INVENTORY_CHANGE else None
+        ),
+        "remedy_detail": remedy_record,
+        "scenario": scenario.scenario.value,
+        "scenario_chosen_by": scenario.chosen_by,
+        "scenario_proposed": scenario.proposed.value if scenario.proposed else None,
+        "scenario_reason": scenario.why,
+        "read_firmware": read_firmware,
     }
     visit = outbox.VisitValues(
         id=install_id,
@@ -392,7 +710,7 @@ def record_visit(ctx: AppContext, request: VisitRequest, *, confirm_repeat: bool
         repeat_of = previous_in(conn, job_ref, installs_only=True)
         if repeat_of is not None and not confirm_repeat:
             raise RepeatVisit(repeat_of)
-        rows = render_for_queue(conn, intents, originator, schema)
+        rows = render_for_queue(conn, intents, originator, schema, steps=steps)
         outbox.insert_visit(conn, visit)
         outbox.insert_intents(conn, rows, install_id=install_id, job_ref=job_ref, now=now)
         entry = audit.append(
@@ -408,7 +726,17 @@ def record_visit(ctx: AppContext, request: VisitRequest, *, confirm_repeat: bool
                 "regime": verdict.regime.value,
                 "block_reasons": [r["code"] for r in reasons if r["severity"] == "block"],
                 "override_reason": override,
-                "intents": [{"key": r.idempotency_key, "srv": r.srv, "target": r.target} for r in rows],
+                "intents": [
+                    {
+                        "key": r.idempotency_key, "srv": r.srv, "target": r.target,
+                        **({"depends_on": list(r.depends_on)} if r.depends_on else {}),
+                        **({"needs_approval": True} if r.needs_approval else {}),
+                    }
+                    for r in rows
+                ],
+                "scenario": scenario.scenario.value,
+                "scenario_chosen_by": scenario.chosen_by,
+                **({"remedy": remedy_record} if remedy_record else {}),
                 **({"repeat_of": repeat_of.install_id} if repeat_of is not None else {}),
             },
             at=now,
@@ -422,11 +750,16 @@ def record_visit(ctx: AppContext, request: VisitRequest, *, confirm_repeat: bool
         regime_source=pairing.regime_source,
         override_reason=override,
         abort_reason=None,
-        intents=tuple(QueuedIntent(r.idempotency_key, r.srv, r.kind, r.target, r.critical) for r in rows),
+        intents=tuple(
+            QueuedIntent(r.idempotency_key, r.srv, r.kind, r.target, r.critical, r.depends_on, r.needs_approval)
+            for r in rows
+        ),
         reasons=reasons,
         audit_hash=entry.entry_hash,
         schema_checked=schema is not None,
         repeat_of=repeat_of,
+        scenario=scenario,
+        remedy=remedy_record,
     )
 
 

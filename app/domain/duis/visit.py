@@ -227,8 +227,8 @@ def plan_visit_steps(
         remedy_at = add(
             UpdateDeviceDetails(
                 device_id=ppmid_id,
-                smets_chts_version=remedy.smets_chts_version,
-                firmware_version=remedy.firmware_version,
+                smets_chts_version=remedy.smets_chts_version or None,
+                firmware_version=remedy.firmware_version or None,
             ),
             needs_approval=True,
         )
