@@ -180,6 +180,32 @@ def _situations() -> Iterator[PairingInput]:
                     yield replace(data, hub_record=None, hub_model_entries=[], hub_generation_given=hub_gen)
                     yield replace(data, hub_record=replace(hr, stated_generation=None, smets_chts_version=""),
                                   hub_model_entries=[])
+                    yield from _conflicting_evidence(data)
+
+
+def _conflicting_evidence(data: PairingInput) -> Iterator[PairingInput]:
+    """DOMAIN A5's cases on top of one situation: disagreeing sources, statuses, the cohort."""
+    from app.domain.devices import RecordSource
+
+    assert data.ppmid_record is not None and data.hub_record is not None
+    pr, hr = data.ppmid_record, data.hub_record
+    hub_gen = hr.generation or S2
+    yield replace(data, ppmid_records=[pr, replace(pr, firmware_version="00029999", job_ref="J-2")])
+    yield replace(data, hub_records=[hr, replace(hr, stated_generation=hub_gen.other, job_ref="J-2")])
+    dcc_hub = replace(hr, source=RecordSource.INVENTORY, job_ref=None, stated_generation=hub_gen.other,
+                      smets_chts_version="", cpl_status="Withdrawn")
+    yield replace(data, hub_records=[hr, dcc_hub], hub_record=dcc_hub)
+    yield replace(data, hub_generation_given=hub_gen.other)
+    yield replace(data, hub_model_entries=[replace(e, status=CplStatus.EXPIRED, smets_generation=hub_gen.other,
+                                                   smets_chts_version="")
+                                           for e in data.hub_model_entries])
+    for status in ("Decommissioned", "Suspended"):
+        yield replace(data, ppmid_record=replace(pr, smi_status=status))
+    yield replace(data, ppmid_record=replace(pr, cpl_status="Withdrawn", firmware_status="Active"))
+    yield replace(data, ppmid_record=replace(pr, hardware_version=""),
+                  ppmid_model_entries=[replace(e, hardware_version="0009") if e.generation is S1 else e
+                                       for e in data.ppmid_model_entries])
+    yield replace(data, hub_record=replace(hr, s1sp="S1SP-Secure", has_s1sp=True))
 
 
 def _verdicts() -> list[Verdict]:

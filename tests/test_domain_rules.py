@@ -155,12 +155,22 @@ def test_every_spec_reason_code_exists_with_its_stable_name_and_severity() -> No
 def test_mp202_table_row_under_mp202(model: tuple[str, str, str], prenotified: Generation, hub_gen: Generation) -> None:
     verdict = judge(situation(model, prenotified, hub_gen, MP202))
     expected = MP202_TABLE[(prenotified, hub_gen)]
-    assert verdict.level is Level.OK
+    # A2: MP202 relies on the model's row for the hub's generation at the pre-notified
+    # firmware. The tactical-era model (two firmwares) has none when the generation changes.
+    entry_missing = model == BILINGUAL and expected is not prenotified
+    assert verdict.level is (Level.WARN if entry_missing else Level.OK)
     assert verdict.resulting_smets is expected
     assert verdict.prenotified_smets is prenotified
     assert verdict.hub_smets is hub_gen
     assert verdict.bilingual
     got = codes(verdict)
+    assert ("RESULTING_ENTRY_MISSING" in got) == entry_missing
+    if entry_missing:
+        assert verdict.resulting_cpl_entry is None
+    else:
+        assert verdict.resulting_cpl_entry is not None
+        assert verdict.resulting_cpl_entry.generation is expected
+        assert verdict.resulting_cpl_entry.firmware_version == FW[(model, prenotified)]
     assert ("RESULTING_DIFFERS" in got) == (expected is not prenotified)
     assert ("S1_FW_UPGRADE" in got) == (expected is S1)
     assert "SMETS_MISMATCH" not in got and "S1_FW_READBACK" not in got
@@ -175,7 +185,9 @@ def test_mp202_table_row_under_tactical(model: tuple[str, str, str], prenotified
     verdict = judge(situation(model, prenotified, hub_gen, TACTICAL))
     got = codes(verdict)
     assert verdict.prenotified_smets is prenotified
-    assert ("S1_FW_READBACK" in got) == (prenotified is S1)  # bilingual model pre-notified SMETS1
+    # A2: bilingual, pre-notified SMETS1 with a firmware unlike the SMETS2+ entry's (the
+    # fictitious one): only the two-firmware model; an MP202-style model shares its firmware.
+    assert ("S1_FW_READBACK" in got) == (prenotified is S1 and model == BILINGUAL)
     assert "RESULTING_DIFFERS" not in got
     if prenotified is hub_gen:
         assert verdict.level is Level.OK
@@ -396,7 +408,8 @@ def test_hub_unknown_when_its_record_and_cpl_entry_say_nothing_of_generation() -
 
 @pytest.mark.parametrize("given_gen", [S1, S2], ids=str)
 def test_generation_given_by_the_installer_resolves_an_unknown_hub(given_gen: Generation) -> None:
-    data = situation(BILINGUAL, S2, S2, MP202, hub_record=None, hub_model_entries=[], hub_generation_given=given_gen)
+    # An MP202-style model (both rows at one firmware), so the resulting entry exists either way.
+    data = situation(MP202_STYLE, S2, S2, MP202, hub_record=None, hub_model_entries=[], hub_generation_given=given_gen)
     verdict = judge(data)
     assert verdict.hub_smets is given_gen
     assert verdict.level is Level.OK
@@ -410,6 +423,9 @@ def test_hub_record_wins_over_the_generation_the_installer_gives() -> None:
     verdict = judge(data)
     assert verdict.hub_smets is S1
     assert verdict.resulting_smets is S1
+    # A5: the installer's contradicting choice is shown, not silently dropped.
+    assert "HUB_GENERATION_CONFLICT" in codes(verdict)
+    assert verdict.hub_generation_given is S2
 
 
 def test_installer_generation_fills_in_for_a_silent_hub_record() -> None:

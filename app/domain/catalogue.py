@@ -167,6 +167,29 @@ REASONS: dict[str, ReasonEntry] = {
             QT_TRANSLATE_NOOP(_R, "The CPL entry for firmware %1 is %2, not Active."), ("firmware_version", "status")
         ),
         (FIT_COMPATIBLE_MODEL,),
+        variants=(
+            (
+                "resulting",
+                Sentence(
+                    QT_TRANSLATE_NOOP(
+                        _R,
+                        "Under MP202 the PPMID becomes %1, and the CPL's %1 entry for firmware %2 is %3, not Active.",
+                    ),
+                    ("generation", "firmware_version", "status"),
+                ),
+            ),
+            (
+                "dcc",
+                Sentence(
+                    QT_TRANSLATE_NOOP(
+                        _R,
+                        "The DCC's inventory says this PPMID's CPL status is %1 and its firmware status %2, not "
+                        "Active; the DCC's word is newer than the local CPL copy.",
+                    ),
+                    ("cpl_status", "firmware_status"),
+                ),
+            ),
+        ),
     ),
     "SMETS_MISMATCH": ReasonEntry(
         Sentence(
@@ -230,6 +253,27 @@ REASONS: dict[str, ReasonEntry] = {
             ("stated", "firmware_version", "cpl"),
         ),
         (CONTACT_BACK_OFFICE,),
+        variants=(
+            (
+                "hub",
+                Sentence(
+                    QT_TRANSLATE_NOOP(
+                        _R,
+                        "Hub %1: %2 says %3 but its CPL entry (firmware %4) is %5; %3, from %2, is used.",
+                    ),
+                    ("device_id", "source", "stated", "firmware_version", "cpl"),
+                ),
+            ),
+            (
+                "hub_dcc",
+                Sentence(
+                    QT_TRANSLATE_NOOP(
+                        _R, "Hub %1: %2 says %3 but the DCC's inventory says %4; the DCC's %4 is used."
+                    ),
+                    ("device_id", "source", "stated", "dcc"),
+                ),
+            ),
+        ),
     ),
     "S1_FW_UPGRADE": ReasonEntry(
         Sentence(
@@ -254,9 +298,24 @@ REASONS: dict[str, ReasonEntry] = {
         Sentence(
             QT_TRANSLATE_NOOP(
                 _R,
-                "Pre-notified with the SMETS1 (fictitious) firmware version: a firmware read will return the real "
-                "running version, which will not match the SMETS1 CPL entry.",
+                "Pre-notified with the SMETS1 (fictitious) firmware version and the site's SMETS1 cohort is not "
+                "known: if it is FOC, a firmware read may return the real running version, which will not match "
+                "the SMETS1 CPL entry (S1SR 18.64(c)).",
             )
+        ),
+        variants=(
+            (
+                "foc",
+                Sentence(
+                    QT_TRANSLATE_NOOP(
+                        _R,
+                        "Pre-notified with the SMETS1 (fictitious) firmware version at an FOC site (%1): a firmware "
+                        "read may return the real running version, which will not match the SMETS1 CPL entry "
+                        "(S1SR 18.64(c)).",
+                    ),
+                    ("s1sp",),
+                ),
+            ),
         ),
     ),
     "PRENOTIFIED_GENERATION_UNKNOWN": ReasonEntry(
@@ -294,6 +353,113 @@ REASONS: dict[str, ReasonEntry] = {
             ("firmware_version",),
         ),
         (CONTACT_BACK_OFFICE,),
+    ),
+    "RESULTING_ENTRY_MISSING": ReasonEntry(
+        Sentence(
+            QT_TRANSLATE_NOOP(
+                _R,
+                "Under MP202 the DCC will look for this PPMID model's %1 CPL entry at firmware %2, and the local "
+                "CPL has none (its %1 entries are for firmware %3).",
+            ),
+            ("generation", "firmware_version", "other_firmware"),
+        ),
+        (CONTACT_BACK_OFFICE, UPDATE_LOCAL_CPL),
+    ),
+    "PRENOTIFICATION_CONFLICT": ReasonEntry(
+        Sentence(
+            QT_TRANSLATE_NOOP(
+                _R, "PPMID %1 is described differently by %2 and by %3 (%4): it is not known which is right."
+            ),
+            ("device_id", "first", "second", "differences"),
+        ),
+        (CONTACT_BACK_OFFICE,),
+        variants=(
+            (
+                "hub",
+                Sentence(
+                    QT_TRANSLATE_NOOP(
+                        _R,
+                        "Hub %1 is described differently by %2 and by %3 (%4), and no DCC inventory record "
+                        "settles it.",
+                    ),
+                    ("device_id", "first", "second", "differences"),
+                ),
+            ),
+        ),
+    ),
+    "HUB_GENERATION_CONFLICT": ReasonEntry(
+        Sentence(
+            QT_TRANSLATE_NOOP(
+                _R,
+                "The installer gave %1 for hub %2, but %3 says %4; %4 is used and the installer's %1 is kept "
+                "with the visit.",
+            ),
+            ("given", "device_id", "source", "hub"),
+        ),
+        (CONFIRM_HUB_GENERATION,),
+    ),
+    "HUB_CPL_STATUS": ReasonEntry(
+        Sentence(
+            QT_TRANSLATE_NOOP(_R, "The hub's CPL entry (firmware %1) is %2, not Active."),
+            ("firmware_version", "status"),
+        ),
+        (CONTACT_BACK_OFFICE,),
+        variants=(
+            (
+                "dcc",
+                Sentence(
+                    QT_TRANSLATE_NOOP(
+                        _R,
+                        "The DCC's inventory says the hub's CPL status is %1 and its firmware status %2, not Active.",
+                    ),
+                    ("cpl_status", "firmware_status"),
+                ),
+            ),
+        ),
+    ),
+    "SMI_STATUS": ReasonEntry(
+        Sentence(
+            QT_TRANSLATE_NOOP(
+                _R, "PPMID %1 is %2 in the DCC's inventory: a device in that state cannot be whitelisted and joined."
+            ),
+            ("device_id", "status"),
+        ),
+        (CONTACT_BACK_OFFICE,),
+        variants=(
+            (
+                "unsettled",
+                Sentence(
+                    QT_TRANSLATE_NOOP(
+                        _R,
+                        "PPMID %1 is %2 in the DCC's inventory: whitelisting and joining it may fail until its "
+                        "status is settled.",
+                    ),
+                    ("device_id", "status"),
+                ),
+            ),
+        ),
+    ),
+    "HARDWARE_UNKNOWN": ReasonEntry(
+        Sentence(
+            QT_TRANSLATE_NOOP(
+                _R,
+                "The job pack gives no hardware version, and this model's SMETS1 and SMETS2+ CPL entries are for "
+                "different hardware versions (%1 and %2): it is not known to work with both generations.",
+            ),
+            ("s1_hardware", "s2_hardware"),
+        ),
+        (CONTACT_BACK_OFFICE,),
+    ),
+    "S1_SECURE_THIRD_PARTY": ReasonEntry(
+        Sentence(
+            QT_TRANSLATE_NOOP(
+                _R,
+                "The hub's SMETS1 service provider (%1) is the Secure one and this PPMID's manufacturer (%2) is not "
+                "the hub's (%3): a firmware read or upgrade of it will fail (S1SR 18.63(c), 18.64(b)), so no "
+                "firmware read is queued.",
+            ),
+            ("s1sp", "manufacturer_id", "hub_manufacturer_id"),
+        ),
     ),
 }
 

@@ -52,6 +52,14 @@ class ReasonCode(StrEnum):
     HUB_GENERATION_FROM_INSTALLER = "HUB_GENERATION_FROM_INSTALLER"
     SAME_DEVICE = "SAME_DEVICE"
     CPL_GENERATION_UNKNOWN = "CPL_GENERATION_UNKNOWN"
+    # DOMAIN A2 (MP202's resulting entry) and A5 (conflicting evidence, the SMETS1 cohort).
+    RESULTING_ENTRY_MISSING = "RESULTING_ENTRY_MISSING"
+    PRENOTIFICATION_CONFLICT = "PRENOTIFICATION_CONFLICT"
+    HUB_GENERATION_CONFLICT = "HUB_GENERATION_CONFLICT"
+    HUB_CPL_STATUS = "HUB_CPL_STATUS"
+    SMI_STATUS = "SMI_STATUS"
+    HARDWARE_UNKNOWN = "HARDWARE_UNKNOWN"
+    S1_SECURE_THIRD_PARTY = "S1_SECURE_THIRD_PARTY"
 
     def __str__(self) -> str:
         return self.value
@@ -75,6 +83,20 @@ SEVERITY: dict[ReasonCode, Severity] = {
     ReasonCode.HUB_GENERATION_FROM_INSTALLER: Severity.INFO,
     ReasonCode.SAME_DEVICE: Severity.BLOCK,
     ReasonCode.CPL_GENERATION_UNKNOWN: Severity.WARN,
+    ReasonCode.RESULTING_ENTRY_MISSING: Severity.WARN,
+    ReasonCode.PRENOTIFICATION_CONFLICT: Severity.BLOCK,
+    ReasonCode.HUB_GENERATION_CONFLICT: Severity.WARN,
+    ReasonCode.HUB_CPL_STATUS: Severity.WARN,
+    ReasonCode.SMI_STATUS: Severity.BLOCK,  # the "unsettled" wording is a warning (VARIANT_SEVERITY)
+    ReasonCode.HARDWARE_UNKNOWN: Severity.WARN,
+    ReasonCode.S1_SECURE_THIRD_PARTY: Severity.WARN,
+}
+
+#: A code whose severity depends on the facts: its wording (variant) says which.
+#: SMI_STATUS blocks for a Decommissioned or Withdrawn PPMID and warns for Suspended,
+#: Recovery or Recovered (DOMAIN A5).
+VARIANT_SEVERITY: dict[tuple[ReasonCode, str], Severity] = {
+    (ReasonCode.SMI_STATUS, "unsettled"): Severity.WARN,
 }
 
 #: The English sentence of each code (its default wording); the catalogue holds them all.
@@ -136,4 +158,5 @@ def make_reason(code: ReasonCode, **facts: object) -> Reason:
     variant = str(facts.pop("variant", "") or "")
     sentence = REASONS[code.value].sentence_for(variant)
     message, values = sentence.render(facts)
-    return Reason(code, SEVERITY[code], message, sentence.template, values)
+    severity = VARIANT_SEVERITY.get((code, variant), SEVERITY[code])
+    return Reason(code, severity, message, sentence.template, values)
