@@ -5,6 +5,9 @@
     hubcheck-backoffice --db URL cpl upload FILE [--date YYYY-MM-DD]
     hubcheck-backoffice --db URL jobs upload FILE [--installer NAME]
     hubcheck-backoffice --db URL regime set mp202 --effective 2027-01-01
+    hubcheck-backoffice --db URL intents list --awaiting-approval
+    hubcheck-backoffice --db URL intents approve KEY --by NAME
+    hubcheck-backoffice --db URL intents refuse KEY --by NAME --reason TEXT
 
 ``HUBCHECK_BACKOFFICE_DB`` may stand for ``--db``. Bad input is one line on stderr and
 exit code 2, never a traceback.
@@ -22,16 +25,23 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.backoffice.db import ENV_DB, Store, StoreError, open_store
 from app.backoffice.dccsim import DccSimulator, RuleError, parse_rule
 from app.backoffice.files import UploadError, upload_cpl, upload_jobpack
+from app.backoffice.models import Intent
+from app.backoffice.ordering import approve, audit_entries, find_intents, refuse
 from app.backoffice.regime import regime_on, set_regime
+from app.backoffice.schemas import STATES
 from app.backoffice.settings import get_originator, set_originator
 from app.backoffice.timeutil import gb_today, utcnow
 from app.backoffice.tokens import TokenError, create_token, find_installer, revoke_tokens
+from app.backoffice.transitions import TransitionError
+from app.backoffice.views import full_intent_view, intent_views
 from app.domain.errors import DomainInputError
 
 EXIT_OK = 0
@@ -53,6 +63,21 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _key(text: str) -> str:
+    try:
+        return str(UUID(text.strip()))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an intent key (a UUID such as 6f1c2b1e-1d2a-4c55-9a3e-0b7d9f5e2a10)"
+        ) from None
+
+
+def _limit(text: str) -> int:
+    if not (text.strip().isascii() and text.strip().isdigit() and 1 <= int(text) <= 10_000):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 10000")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -197,6 +222,50 @@ def cmd_originator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+CLI_VIA = "command line"
+
+
+def cmd_intents_list(args: argparse.Namespace) -> int:
+    with _session(args, write=False) as session:
+        rows = find_intents(
+            session, state=args.state, awaiting_approval=args.awaiting_approval, limit=args.limit
+        )
+        views = intent_views(session, rows)
+        result = [views[row.id].model_dump(mode="json") for row in rows]
+    _print_json({"intents": result})
+    return EXIT_OK
+
+
+def _intent_json(session: Session, intent: Intent) -> dict[str, Any]:
+    view = full_intent_view(session, intent).model_dump(mode="json")
+    view["audit"] = [e.model_dump(mode="json") for e in audit_entries(session, intent.idempotency_key)]
+    return view
+
+
+def cmd_intents_show(args: argparse.Namespace) -> int:
+    with _session(args, write=False) as session:
+        intent = session.scalar(select(Intent).where(Intent.idempotency_key == args.key))
+        if intent is None:
+            raise CliError(f"no intent with the key {args.key}")
+        result = _intent_json(session, intent)
+    _print_json(result)
+    return EXIT_OK
+
+
+def cmd_intents_approve(args: argparse.Namespace) -> int:
+    with _session(args, write=True) as session:
+        result = _intent_json(session, approve(session, args.key, args.by, CLI_VIA, utcnow()))
+    _print_json(result)
+    return EXIT_OK
+
+
+def cmd_intents_refuse(args: argparse.Namespace) -> int:
+    with _session(args, write=True) as session:
+        result = _intent_json(session, refuse(session, args.key, args.by, args.reason, CLI_VIA, utcnow()))
+    _print_json(result)
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -279,6 +348,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _sub(regime_cmds, "show", "the regime in force and the next scheduled", cmd_regime_show)
 
+    intents = _sub(commands, "intents", "intents: list, show, approve or refuse")
+    intents_cmds = intents.add_subparsers(dest="intents_command", metavar="ACTION", parser_class=_Parser)
+    intents_cmds.required = True
+    listing = _sub(intents_cmds, "list", "every installer's intents, newest first (JSON)", cmd_intents_list)
+    listing.add_argument("--state", choices=STATES, default=None, help="only this state")
+    listing.add_argument(
+        "--awaiting-approval", action="store_true", help="only those whose approval is still to be decided"
+    )
+    listing.add_argument("--limit", type=_limit, default=100, help="at most this many, 1-10000 (100)")
+    show = _sub(
+        intents_cmds, "show", "one intent with its prerequisites, approval and audit (JSON)", cmd_intents_show
+    )
+    show.add_argument("key", type=_key)
+    approve_cmd = _sub(
+        intents_cmds,
+        "approve",
+        "approve an intent that waits for approval (it goes to the DCC once its prerequisites succeeded)",
+        cmd_intents_approve,
+    )
+    approve_cmd.add_argument("key", type=_key)
+    approve_cmd.add_argument("--by", required=True, help="who approves (kept in the audit log)")
+    refuse_cmd = _sub(
+        intents_cmds,
+        "refuse",
+        "refuse an intent that waits for approval: it fails, and so does everything waiting on it",
+        cmd_intents_refuse,
+    )
+    refuse_cmd.add_argument("key", type=_key)
+    refuse_cmd.add_argument("--by", required=True, help="who refuses (kept in the audit log)")
+    refuse_cmd.add_argument("--reason", required=True, help="why (the installer's laptop shows it)")
+
     orig = _sub(
         commands, "originator", "show or set the BusinessOriginatorID used in RequestIDs", cmd_originator
     )
@@ -290,7 +390,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.handler(args))
-    except (CliError, StoreError, UploadError, TokenError, RuleError, DomainInputError) as exc:
+    except (
+        CliError,
+        StoreError,
+        UploadError,
+        TokenError,
+        RuleError,
+        DomainInputError,
+        TransitionError,
+    ) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

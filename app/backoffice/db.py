@@ -156,7 +156,12 @@ def ensure_schema(store: Store) -> None:
         )
     Base.metadata.create_all(store.engine)
     with store.write() as session:
-        if session.get(SchemaMeta, "schema_version") is None:
+        row = session.get(SchemaMeta, "schema_version")
+        if row is None:
             session.add(SchemaMeta(key="schema_version", value=str(SCHEMA_VERSION)))
+        elif found is not None and found < SCHEMA_VERSION:
+            # Every step so far only added tables (create_all above); record the new version
+            # so an older back office, which cannot release waiting intents, refuses it.
+            row.value = str(SCHEMA_VERSION)
         if session.scalar(select(Counter).where(Counter.name == CHANGE_COUNTER)) is None:
             session.add(Counter(name=CHANGE_COUNTER, value=0))

@@ -1,8 +1,13 @@
 """Idempotent intake of a batch of intents: one transaction, one look-up, bulk inserts.
 
 The caller opens the write transaction; this module validates each item, finds every
-already-known key with a single ``IN`` query, inserts the new intents and their
-``accepted`` status changes in two bulk statements, and returns per-item verdicts.
+already-known key with a single ``IN`` query, inserts the new intents and their first
+status changes in two bulk statements, and returns per-item verdicts.
+
+The first state is ``accepted``, or ``waiting`` for an intent with unmet prerequisites or
+a pending approval, or ``failed`` when a prerequisite has already failed (see
+:mod:`app.backoffice.ordering`). Intents without ``depends_on`` / ``needs_approval`` (an
+older laptop) are accepted exactly as before.
 """
 
 from __future__ import annotations
@@ -10,14 +15,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, defer
 
 from app.backoffice.batching import Item, classify, parse_items, resolve_rows
 from app.backoffice.models import Intent, StatusChange
+from app.backoffice.ordering import foreign_prerequisites, plan_intake, store_order
 from app.backoffice.schemas import IntentIn
 from app.backoffice.sequence import lock_changes, reserve_changes
+
+
+def _canonical(key: str) -> str:
+    """A key as ``depends_on`` spells it (lower-case UUID), when it is one."""
+    try:
+        return str(UUID(key))
+    except ValueError:
+        return key
 
 
 def intake_intents(
@@ -29,6 +44,10 @@ def intake_intents(
     if not keys:
         return items
     lock_changes(session)
+    refused = foreign_prerequisites(session, installer_id, [i.model for i in items if i.model is not None])
+    for item in items:
+        if item.key in refused:
+            item.model, item.error = None, refused[item.key]
     # The payload columns are not needed to tell a replay from a conflict: the fingerprint is.
     existing = {
         row.idempotency_key: row
@@ -41,10 +60,15 @@ def intake_intents(
     to_insert = classify(items, existing, lambda r: r.installer_id, lambda r: r.payload_sha256, installer_id)
     if to_insert:
         first_seq = reserve_changes(session, len(to_insert))
+        models = [item.model for item in to_insert if item.model is not None]
+        invalid = {
+            _canonical(item.key) for item in items if item.outcome == "invalid" and item.key is not None
+        }
+        plan = plan_intake(session, installer_id, models, invalid)
         values = []
         for offset, item in enumerate(to_insert):
             model = item.model
-            assert model is not None
+            assert model is not None and item.key is not None
             values.append(
                 {
                     "idempotency_key": item.key,
@@ -59,7 +83,8 @@ def intake_intents(
                     "job_ref": model.job_ref,
                     "created_at": model.created_at,
                     "meta": model.meta,
-                    "state": "accepted",
+                    "state": plan.state[item.key],
+                    "reason": plan.reason.get(item.key),
                     "accepted_at": now,
                     "accepted_seq": first_seq + offset,
                     "updated_at": now,
@@ -75,11 +100,13 @@ def intake_intents(
                     "seq": row.accepted_seq,
                     "intent_id": row.id,
                     "installer_id": installer_id,
-                    "state": "accepted",
+                    "state": row.state,
+                    "reason": row.reason,
                     "changed_at": now,
                 }
                 for row in rows
             ],
         )
+        store_order(session, rows, models, now)
     resolve_rows(items)
     return items

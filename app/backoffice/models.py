@@ -28,7 +28,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Bumped whenever the tables change; a database written by a newer version is refused.
-SCHEMA_VERSION = 1
+#: 2: intents may wait for prerequisites and an approval (``waiting``), with an audit log.
+SCHEMA_VERSION = 2
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -133,6 +134,55 @@ class Intent(Base):
         Index("ix_bo_intents_state_accepted", "state", "accepted_at"),
         Index("ix_bo_intents_installer", "installer_id", "id"),
     )
+
+
+class IntentPrerequisite(Base):
+    """One prerequisite of an intent, named by its idempotency key.
+
+    By key rather than by row id because a prerequisite may reach the back office after its
+    dependant (another batch); the dependant waits until it has arrived and succeeded.
+    """
+
+    __tablename__ = "bo_intent_prerequisites"
+    intent_id: Mapped[int] = mapped_column(ForeignKey("bo_intents.id"), primary_key=True)
+    prerequisite_key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_bo_prerequisites_key", "prerequisite_key"),)
+
+
+class IntentApproval(Base):
+    """The back-office approval an intent needs before it may go to the DCC (an 8.4 remedy).
+
+    One row per intent that asked for one; ``decision`` is ``pending``, ``approved`` or
+    ``refused``. Who decided and why is also appended to :class:`AuditEntry`.
+    """
+
+    __tablename__ = "bo_intent_approvals"
+    intent_id: Mapped[int] = mapped_column(ForeignKey("bo_intents.id"), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """A person's decision on a record (an approval or a refusal), appended and never changed.
+
+    State changes themselves are already kept in :class:`StatusChange`; this log adds who
+    decided, through what (the command line or an admin token), and why.
+    """
+
+    __tablename__ = "bo_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    via: Mapped[str] = mapped_column(String(160))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]]
+
+    __table_args__ = (Index("ix_bo_audit_subject", "subject", "id"),)
 
 
 class StatusChange(Base):

@@ -11,14 +11,26 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
+    model_serializer,
+    model_validator,
+)
 
 from app.backoffice.validation import check_json, check_text
 from app.domain.ids import parse_device_id
 
 MAX_BATCH = 500
-STATES = ("accepted", "submitted", "succeeded", "failed", "rejected")
-State = Literal["accepted", "submitted", "succeeded", "failed", "rejected"]
+STATES = ("waiting", "accepted", "submitted", "succeeded", "failed", "rejected")
+State = Literal["waiting", "accepted", "submitted", "succeeded", "failed", "rejected"]
+#: The most prerequisites one intent may name (a visit queues a handful of requests).
+MAX_PREREQUISITES = 32
 RESPONSE_CODE_PATTERN = r"^[IEW][0-9]{1,8}$"
 
 
@@ -75,6 +87,44 @@ class IntentIn(_In):
     job_ref: ShortText | None = None
     created_at: UtcInstant = Field(description="when the laptop queued it (with a UTC offset)")
     meta: JsonObject = Field(default_factory=dict)
+    depends_on: Annotated[list[UUID], Field(max_length=MAX_PREREQUISITES)] = Field(
+        default_factory=list,
+        description="idempotency keys of the intents that must succeed before this one goes to the DCC",
+    )
+    needs_approval: StrictBool = Field(
+        default=False, description="true: it waits for a back-office approval before going to the DCC"
+    )
+
+    @model_validator(mode="after")
+    def _prerequisites_make_sense(self) -> IntentIn:
+        if self.idempotency_key in self.depends_on:
+            raise ValueError("depends_on names the intent itself; an intent cannot wait for itself")
+        if len(set(self.depends_on)) != len(self.depends_on):
+            raise ValueError("depends_on names the same key twice; list each prerequisite once")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_default_order(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave out ``depends_on`` / ``needs_approval`` at their defaults.
+
+        The dump is what the replay fingerprint is taken of: an intent sent by a laptop
+        without these fields (or stored before they existed) keeps the fingerprint it had.
+        """
+        data: dict[str, Any] = handler(self)
+        if not data.get("depends_on"):
+            data.pop("depends_on", None)
+        if not data.get("needs_approval"):
+            data.pop("needs_approval", None)
+        return data
+
+
+class ApprovalOut(BaseModel):
+    """Where an intent's back-office approval stands."""
+
+    decision: Literal["pending", "approved", "refused"]
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None = Field(description="why it was refused")
 
 
 class IntentView(BaseModel):
@@ -94,6 +144,11 @@ class IntentView(BaseModel):
     submitted_at: datetime | None
     updated_at: datetime
     accepted_seq: int = Field(description="the status-change sequence number of its acceptance")
+    depends_on: list[str] = Field(
+        default_factory=list, description="the keys that must succeed before it goes to the DCC"
+    )
+    needs_approval: bool = False
+    approval: ApprovalOut | None = Field(default=None, description="null when it needs no approval")
 
 
 Outcome = Literal["created", "replayed", "conflict", "invalid"]
@@ -278,6 +333,45 @@ class DccEventIn(_In):
     event: Literal["submitted", "response", "rejected"]
     response_code: ResponseCode | None = None
     reason: Annotated[SafeStr, Field(max_length=2000)] | None = None
+
+
+PersonName = Annotated[
+    SafeStr,
+    Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"),
+]
+
+
+class ApprovalIn(_In):
+    """A person approves an intent that waits for approval."""
+
+    by: PersonName = Field(description="who approves (a person's name, kept in the audit log)")
+
+
+class RefusalIn(_In):
+    """A person refuses an intent that waits for approval: it fails, and so do its dependants."""
+
+    by: PersonName = Field(description="who refuses (kept in the audit log)")
+    reason: Annotated[SafeStr, Field(min_length=1, max_length=2000, pattern=r"\S")] = Field(
+        description="why; the laptop shows it with the failed request"
+    )
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    actor: str
+    via: str
+    action: str
+    subject: str
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditOut]
+
+
+class IntentList(BaseModel):
+    intents: list[IntentView]
+    more: bool = Field(description="true when the limit cut the list short")
 
 
 class WhoAmI(BaseModel):

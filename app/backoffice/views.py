@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.backoffice.models import Installer, InstallRecord, Intent
+from app.backoffice.ordering import OrderFacts, order_facts
 from app.backoffice.schemas import InstallOut, IntentSummary, IntentView
 
 
-def intent_view(intent: Intent) -> IntentView:
-    return IntentView(
+def intent_view(intent: Intent, facts: OrderFacts | None = None) -> IntentView:
+    """The intent's report; ``facts`` adds its prerequisites and approval (see :func:`intent_views`)."""
+    view = IntentView(
         idempotency_key=intent.idempotency_key,
         state=intent.state,  # type: ignore[arg-type]
         srv=intent.srv,
@@ -28,6 +30,21 @@ def intent_view(intent: Intent) -> IntentView:
         updated_at=intent.updated_at,
         accepted_seq=intent.accepted_seq,
     )
+    if facts is not None:
+        view.depends_on = list(facts.depends_on)
+        view.needs_approval = facts.approval is not None
+        view.approval = facts.approval
+    return view
+
+
+def intent_views(session: Session, intents: Sequence[Intent]) -> dict[int, IntentView]:
+    """Reports for many intents by row id, with their prerequisites and approvals (two queries)."""
+    facts = order_facts(session, (i.id for i in intents))
+    return {i.id: intent_view(i, facts.get(i.id)) for i in intents}
+
+
+def full_intent_view(session: Session, intent: Intent) -> IntentView:
+    return intent_views(session, [intent])[intent.id]
 
 
 def install_views(session: Session, records: Iterable[InstallRecord]) -> list[InstallOut]:

@@ -2,6 +2,8 @@
 
 ``POST /v1/admin/intents/{key}/events`` is the hook a DCC adapter (or a tester) uses to
 report what happened to an intent; it goes through ``transitions`` like the simulator.
+``…/approve`` and ``…/refuse`` decide an intent that waits for an approval (an 8.4 remedy);
+both are written to the audit log with the person's name and the admin token used.
 """
 
 from __future__ import annotations
@@ -16,12 +18,26 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.backoffice.files import MAX_FILE_BYTES, UploadError, upload_cpl, upload_jobpack
+from app.backoffice.models import Intent
+from app.backoffice.ordering import ApprovalError, UnknownIntent, approve, audit_entries, find_intents, refuse
 from app.backoffice.regime import regime_on, set_regime
-from app.backoffice.schemas import CplInfo, DccEventIn, IntentView, JobPackInfo, RegimeOut, RegimeSet
+from app.backoffice.schemas import (
+    ApprovalIn,
+    AuditPage,
+    CplInfo,
+    DccEventIn,
+    IntentList,
+    IntentView,
+    JobPackInfo,
+    RefusalIn,
+    RegimeOut,
+    RegimeSet,
+    State,
+)
 from app.backoffice.timeutil import gb_today
-from app.backoffice.tokens import find_installer
+from app.backoffice.tokens import Principal, find_installer
 from app.backoffice.transitions import TransitionError, lock_intent, record_response, reject, submit
-from app.backoffice.views import intent_view
+from app.backoffice.views import full_intent_view, intent_views
 from app.backoffice.web.common import ERROR_RESPONSES, binary_body
 from app.backoffice.web.deps import AdminDep, ClockDep, StoreDep
 from app.backoffice.web.files import cpl_info, jobpack_info
@@ -139,7 +155,7 @@ def apply_event(session: Session, key: str, event: DccEventIn, clock: Callable[[
         record_response(session, intent, event.response_code, now, event.reason)
     else:
         reject(session, intent, event.reason or "", now)
-    return intent_view(intent)
+    return full_intent_view(session, intent)
 
 
 @router.post(
@@ -159,3 +175,74 @@ def post_event(
             return apply_event(session, str(key), event, clock)
     except TransitionError as exc:
         raise HTTPException(409, detail=str(exc)) from None
+
+
+_DECISION_RESPONSES: dict[int | str, dict[str, object]] = {
+    404: {"description": "no such intent"},
+    409: {"description": "it needs no approval, was already decided, or is no longer waiting"},
+}
+
+
+def _decide(store: StoreDep, work: Callable[[Session], Intent]) -> IntentView:
+    try:
+        with store.write() as session:
+            return full_intent_view(session, work(session))
+    except UnknownIntent as exc:
+        raise HTTPException(404, detail=str(exc)) from None
+    except (ApprovalError, TransitionError) as exc:
+        raise HTTPException(409, detail=str(exc)) from None
+
+
+def _via(principal: Principal) -> str:
+    return f"admin token of {principal.name}"
+
+
+@router.post(
+    "/intents/{key}/approve",
+    response_model=IntentView,
+    summary="Approve an intent that waits for approval (it goes to the DCC once its prerequisites succeeded)",
+    responses=_DECISION_RESPONSES,
+)
+def post_approve(
+    key: UUID, body: ApprovalIn, admin: AdminDep, store: StoreDep, clock: ClockDep
+) -> IntentView:
+    return _decide(store, lambda session: approve(session, str(key), body.by, _via(admin), clock()))
+
+
+@router.post(
+    "/intents/{key}/refuse",
+    response_model=IntentView,
+    summary="Refuse an intent that waits for approval: it fails with the reason, and so do its dependants",
+    responses=_DECISION_RESPONSES,
+)
+def post_refuse(key: UUID, body: RefusalIn, admin: AdminDep, store: StoreDep, clock: ClockDep) -> IntentView:
+    return _decide(
+        store, lambda session: refuse(session, str(key), body.by, body.reason, _via(admin), clock())
+    )
+
+
+@router.get("/intents", response_model=IntentList, summary="Every installer's intents, newest first")
+def list_intents(
+    _admin: AdminDep,
+    store: StoreDep,
+    state: Annotated[State | None, Query(description="only this state, e.g. waiting")] = None,
+    awaiting_approval: Annotated[
+        bool, Query(description="only intents whose approval is still to be decided")
+    ] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> IntentList:
+    with store.read() as session:
+        rows = find_intents(session, state=state, awaiting_approval=awaiting_approval, limit=limit + 1)
+        views = intent_views(session, rows[:limit])
+        return IntentList(intents=[views[r.id] for r in rows[:limit]], more=len(rows) > limit)
+
+
+@router.get("/audit", response_model=AuditPage, summary="Approvals and refusals, oldest first")
+def get_audit(
+    _admin: AdminDep,
+    store: StoreDep,
+    subject: Annotated[UUID | None, Query(description="one intent's entries (its key)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> AuditPage:
+    with store.read() as session:
+        return AuditPage(entries=audit_entries(session, None if subject is None else str(subject), limit))

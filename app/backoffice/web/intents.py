@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.backoffice.batching import Item
 from app.backoffice.intake import intake_intents
@@ -20,7 +21,7 @@ from app.backoffice.schemas import (
     StatusPage,
 )
 from app.backoffice.status import changes_since
-from app.backoffice.views import intent_view
+from app.backoffice.views import full_intent_view, intent_views
 from app.backoffice.web.common import (
     ERROR_RESPONSES,
     batch_counts,
@@ -37,16 +38,19 @@ MAX_PULL = 1000
 MAX_CURSOR = 2**63 - 1
 
 
-def _result(item: Item[IntentIn]) -> BatchItemResult:
-    row = item.row
-    return BatchItemResult(
-        index=item.index,
-        idempotency_key=item.key,
-        outcome=item.outcome,  # type: ignore[arg-type]
-        status=item.status,
-        intent=intent_view(row) if isinstance(row, Intent) else None,
-        error=item.error,
-    )
+def _results(session: Session, items: list[Item[IntentIn]]) -> list[BatchItemResult]:
+    views = intent_views(session, [item.row for item in items if isinstance(item.row, Intent)])
+    return [
+        BatchItemResult(
+            index=item.index,
+            idempotency_key=item.key,
+            outcome=item.outcome,  # type: ignore[arg-type]
+            status=item.status,
+            intent=views[item.row.id] if isinstance(item.row, Intent) else None,
+            error=item.error,
+        )
+        for item in items
+    ]
 
 
 @router.post(
@@ -67,8 +71,11 @@ def submit_batch(
     clock: ClockDep,
 ) -> IntentBatchResult:
     """One transaction for the whole batch; a bad item is reported, the others are kept."""
-    done = write_with_retry(store, lambda s: intake_intents(s, principal.installer_id, items, clock()))
-    results = [_result(item) for item in done]
+
+    def work(session: Session) -> list[BatchItemResult]:
+        return _results(session, intake_intents(session, principal.installer_id, items, clock()))
+
+    results = write_with_retry(store, work)
     return IntentBatchResult(results=results, **batch_counts(results))
 
 
@@ -92,12 +99,16 @@ def submit_one(
     body = body_under_key(
         item, "idempotency_key", key, "idempotency_key in the body differs from the key in the path"
     )
-    (done,) = write_with_retry(store, lambda s: intake_intents(s, principal.installer_id, [body], clock()))
-    if done.error is not None:
-        raise HTTPException(422, detail=item_error_detail(done.error))
+
+    def work(session: Session) -> tuple[Item[IntentIn], IntentView | None]:
+        (done,) = intake_intents(session, principal.installer_id, [body], clock())
+        return done, full_intent_view(session, done.row) if isinstance(done.row, Intent) else None
+
+    done, view = write_with_retry(store, work)
+    if done.error is not None or view is None:
+        raise HTTPException(422, detail=item_error_detail(done.error) if done.error else "not stored")
     response.status_code = done.status
-    assert isinstance(done.row, Intent)
-    return intent_view(done.row)
+    return view
 
 
 @router.get("/intents/{key}", response_model=IntentView, summary="One of the caller's intents")
@@ -110,7 +121,7 @@ def get_intent(key: UUID, principal: PrincipalDep, store: StoreDep) -> IntentVie
         )
         if row is None:
             raise HTTPException(404, detail="no intent with that key for this installer")
-        return intent_view(row)
+        return full_intent_view(session, row)
 
 
 @router.get("/status", response_model=StatusPage, summary="The caller's intent state changes after a cursor")
