@@ -172,6 +172,8 @@ def _situations() -> Iterator[PairingInput]:
                                                              for e in data.ppmid_model_entries],
                                   ppmid_record=replace(pr, stated_generation=None, smets_chts_version=""))
                     yield replace(data, ppmid_scan=scan(PPMID_ID, SILABS_CODE + "0000"))
+                    yield replace(data, ppmid_scan=scan(PPMID_ID))  # no install code on the label or in the pack
+                    yield replace(data, ppmid_record=replace(pr, install_code=TEMPLATE_LABEL[:-4]))  # pack's differs
                     yield replace(data, hub_scan=scan(HUB_ID, TEMPLATE_LABEL[:-2] + "00"))
                     yield replace(data, hub_scan=scan(PPMID_ID))
                     yield replace(data, hub_record=replace(hr, device_type=DeviceType.ESME))

@@ -357,7 +357,9 @@ def test_valid_install_codes_of_every_length_pass() -> None:
         label = label_hex_for(bytes(range(1, size + 1)).hex())
         assert judge(situation(S2_ONLY, S2, S2, MP202, ppmid_code=label)).level is Level.OK
     assert judge(situation(S2_ONLY, S2, S2, MP202, ppmid_code=TEMPLATE_LABEL)).level is Level.OK
-    assert judge(situation(S2_ONLY, S2, S2, MP202, ppmid_code=None)).level is Level.OK
+    # No install code on the label nor in the job pack: the 8.11 cannot be queued (A5).
+    no_code = judge(situation(S2_ONLY, S2, S2, MP202, ppmid_code=None))
+    assert no_code.level is Level.WARN and codes(no_code) == {"INSTALL_CODE_MISSING"}
 
 
 def test_hub_install_code_is_checked_too() -> None:

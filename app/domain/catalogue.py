@@ -219,6 +219,28 @@ REASONS: dict[str, ReasonEntry] = {
             ("hub", Sentence(QT_TRANSLATE_NOOP(_R, "The hub's install code is not valid: %1"), ("problem",))),
         ),
     ),
+    "INSTALL_CODE_MISSING": ReasonEntry(
+        Sentence(
+            QT_TRANSLATE_NOOP(
+                _R,
+                "PPMID %1's label gave no install code and no job pack carries one: the 8.11 that adds the PPMID "
+                "to the hub's whitelist cannot be queued without it.",
+            ),
+            ("device_id",),
+        ),
+        (RESCAN_INSTALL_CODE, CONTACT_BACK_OFFICE),
+    ),
+    "INSTALL_CODE_MISMATCH": ReasonEntry(
+        Sentence(
+            QT_TRANSLATE_NOOP(
+                _R,
+                "The install code on PPMID %1's label differs from the one job pack %2 carries for it: the PPMID "
+                "in hand may not be the one the job lists.",
+            ),
+            ("device_id", "job_ref"),
+        ),
+        (RESCAN_INSTALL_CODE, CONTACT_BACK_OFFICE),
+    ),
     "HUB_NOT_ON_CPL": ReasonEntry(
         Sentence(
             QT_TRANSLATE_NOOP(

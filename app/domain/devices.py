@@ -119,6 +119,7 @@ class DeviceRecord:
     has_s1sp: bool = False
     source: RecordSource = RecordSource.JOB_PACK
     job_ref: str | None = None
+    install_code: str = ""  # a job pack's code for the device: hex WITHOUT its CRC, "" when none
     # The S1SP an 8.2 record names (a free string such as ``S1SP-B``): which SMETS1 cohort
     # the site is in follows from it (``s1sp_cohorts``), and with it the firmware caveats.
     s1sp: str = ""
@@ -146,6 +147,7 @@ class DeviceRecord:
             "smi_status": self.smi_status,
             "source": self.source.value,
             "job_ref": self.job_ref,
+            "has_install_code": bool(self.install_code),
             "s1sp": self.s1sp or None,
         }
 

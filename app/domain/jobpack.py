@@ -14,6 +14,7 @@ from typing import Any
 from app.domain.devices import DeviceRecord, DeviceType, RecordSource, norm_hex
 from app.domain.errors import DomainInputError
 from app.domain.ids import DeviceIdError, parse_device_id
+from app.domain.install_codes import CODE_LENGTHS, InstallCode, InstallCodeError, crc16_x25
 from app.domain.smets import parse_generation
 
 FORMAT = "hubcheck-jobpack/1"
@@ -137,7 +138,40 @@ def _device(raw: Any, job_ref: str) -> DeviceRecord:
         smi_status=str(raw.get("smi_status") or "").strip(),
         source=RecordSource.JOB_PACK,
         job_ref=job_ref,
+        install_code=_install_code(raw, job_ref, f"{device_type.value} {device_id}"),
     )
+
+
+def _install_code(raw: dict[str, Any], job_ref: str, device: str) -> str:
+    """The optional ``install_code``: hex, WITHOUT its CRC (suppliers get it in the manufacturer's
+    shipment data), as the upper-case hex DUIS 8.11 carries; "" when the pack gives none.
+
+    A bad code rejects the device with a message naming the job and the device: a wrong code
+    kept would whitelist nothing on site, and one silently dropped would hide the mistake.
+    """
+    value = raw.get("install_code")
+    if value is None or value == "":
+        return ""
+    where = f"install_code of {device} in job {job_ref}"
+    if not isinstance(value, str):
+        raise DomainInputError(
+            f"{where}: it must be text (hex digits in quotes), not {type(value).__name__}; the device was not imported"
+        )
+    try:
+        return InstallCode.from_code_hex(value).code_hex
+    except InstallCodeError as exc:
+        problem = str(exc)
+    digits = "".join(ch for ch in value if ch not in " -:\t")
+    try:
+        data = bytes.fromhex(digits[2:] if digits[:2].lower() == "0x" else digits)
+    except ValueError:
+        data = b""
+    if len(data) - 2 in CODE_LENGTHS and crc16_x25(data[:-2]) == int.from_bytes(data[-2:], "little"):
+        problem = (
+            f"it has {len(data)} bytes and ends in the CRC of the rest, as printed on a label; "
+            "the job pack gives the code without its CRC"
+        )
+    raise DomainInputError(f"{where}: {problem}; the device was not imported")
 
 
 def _hex_field(raw: dict[str, Any], name: str) -> str:

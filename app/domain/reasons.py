@@ -41,6 +41,9 @@ class ReasonCode(StrEnum):
     SMETS_MISMATCH = "SMETS_MISMATCH"
     NOT_COMPATIBLE = "NOT_COMPATIBLE"
     INSTALL_CODE_CRC = "INSTALL_CODE_CRC"
+    # DOMAIN A5: the job pack's install code against the label's.
+    INSTALL_CODE_MISSING = "INSTALL_CODE_MISSING"
+    INSTALL_CODE_MISMATCH = "INSTALL_CODE_MISMATCH"
     HUB_NOT_ON_CPL = "HUB_NOT_ON_CPL"
     HUB_UNKNOWN = "HUB_UNKNOWN"
     RESULTING_DIFFERS = "RESULTING_DIFFERS"
@@ -73,6 +76,8 @@ SEVERITY: dict[ReasonCode, Severity] = {
     ReasonCode.SMETS_MISMATCH: Severity.BLOCK,
     ReasonCode.NOT_COMPATIBLE: Severity.BLOCK,
     ReasonCode.INSTALL_CODE_CRC: Severity.BLOCK,
+    ReasonCode.INSTALL_CODE_MISSING: Severity.WARN,
+    ReasonCode.INSTALL_CODE_MISMATCH: Severity.BLOCK,
     ReasonCode.HUB_NOT_ON_CPL: Severity.WARN,
     ReasonCode.HUB_UNKNOWN: Severity.WARN,
     ReasonCode.RESULTING_DIFFERS: Severity.INFO,

@@ -119,6 +119,7 @@ def evaluate_pairing(data: PairingInput) -> Verdict:
                 RemedyAction.RESCAN_INSTALL_CODE,
                 f"Re-scan the {role}'s install-code label, or type the code exactly as printed.",
             )
+    _install_code_reasons(data, builder)
 
     _ppmid_conflicts(data, builder)
     hub_generation = _hub_generation(data, builder)
@@ -196,6 +197,49 @@ def evaluate_pairing(data: PairingInput) -> Verdict:
         cohort=cohort,
         hub_generation_given=data.hub_generation_given,
     )
+
+
+def install_code_source(label: LabelData, record: DeviceRecord | None) -> str | None:
+    """Where the 8.11's install code comes from: ``"label"``, ``"jobpack"`` (the label gave
+    none), or None (no usable code: a label code that fails its CRC, or none anywhere)."""
+    if label.has_install_code:
+        return "label" if label.install_code_ok else None
+    return "jobpack" if record is not None and record.install_code else None
+
+
+def _install_code_reasons(data: PairingInput, builder: _VerdictBuilder) -> None:
+    """DOMAIN A5: the install code the 8.11 will carry, from the label or the job pack.
+
+    Suppliers receive the code in the manufacturer's shipment data, so a job pack may carry
+    it. Only the pack has it: it is used (no reason). Both have it and they differ: the
+    PPMID in hand may not be the one the job lists (block). Neither has it: the 8.11 cannot
+    be queued (warn). A label code that fails its CRC is INSTALL_CODE_CRC's business.
+    """
+    scan = data.ppmid_scan
+    record = data.ppmid_record
+    pack_code = norm_hex(record.install_code) if record is not None else ""
+    if scan.has_install_code:
+        label = scan.install_code
+        if scan.install_code_ok and label is not None and pack_code and label.code_hex != pack_code:
+            builder.add(ReasonCode.INSTALL_CODE_MISMATCH, device_id=scan.device_id,
+                        job_ref=(record.job_ref if record is not None else None) or "?")
+            builder.remedy(
+                RemedyAction.RESCAN_INSTALL_CODE,
+                "Re-scan the PPMID's install-code label; if it still differs, check that this PPMID is the one "
+                "the job lists.",
+            )
+            builder.remedy(
+                RemedyAction.CONTACT_BACK_OFFICE, "Ask the back office which install code is right for this PPMID."
+            )
+        return
+    if not pack_code:
+        builder.add(ReasonCode.INSTALL_CODE_MISSING, device_id=scan.device_id)
+        builder.remedy(RemedyAction.RESCAN_INSTALL_CODE, "Scan the PPMID's QR label: it carries the install code.")
+        builder.remedy(
+            RemedyAction.CONTACT_BACK_OFFICE,
+            "Ask the back office for the PPMID's install code (it is in the manufacturer's shipment data) "
+            "and import the job pack again.",
+        )
 
 
 _SEVERITY_ORDER = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from app.domain.devices import DeviceRecord, merge_records
 from app.domain.labels import LabelData, parse_label
-from app.domain.rules import PairingInput, Verdict, evaluate_pairing
+from app.domain.rules import PairingInput, Verdict, evaluate_pairing, install_code_source
 from app.domain.smets import Generation, Regime, parse_regime
 from app.services.context import AppContext
 
@@ -34,6 +34,7 @@ class PairingResult:
                 "install_code": self.ppmid.install_code.code_hex if self.ppmid.install_code_ok and self.ppmid.install_code else None,
                 "install_code_read": self.ppmid.has_install_code,
                 "install_code_problem": self.ppmid.install_code_problem,
+                "install_code_source": install_code_source(self.ppmid, self.ppmid_record),
                 "prenotified_smets": v.prenotified_smets.value if v.prenotified_smets else None,
                 "bilingual": v.bilingual,
                 "cpl_entry": v.ppmid_cpl_entry.to_json() if v.ppmid_cpl_entry else None,

@@ -46,6 +46,7 @@ def _device_values(record: DeviceRecord, imported_at: datetime) -> dict[str, obj
         "csp_region": record.csp_region,
         "has_s1sp": record.has_s1sp,
         "imported_at": imported_at,
+        "install_code": record.install_code,
     }
 
 
@@ -97,7 +98,7 @@ def save_inventory(conn: Connection, records: Iterable[DeviceRecord], *, importe
 _RECORD_SQL = (
     "SELECT device_id, job_ref, source, device_type, manufacturer_id, model_id, hardware_version, "
     "firmware_version, stated_generation, smets_chts_version, smi_status, cpl_status, firmware_status, "
-    "csp_region, has_s1sp FROM devices WHERE device_id = ? ORDER BY imported_at DESC, id DESC"
+    "csp_region, has_s1sp, install_code FROM devices WHERE device_id = ? ORDER BY imported_at DESC, id DESC"
 )
 
 
@@ -124,6 +125,7 @@ def records_for(conn: Connection, device_id: DeviceId) -> list[DeviceRecord]:
                 firmware_status=r[12] or "",
                 csp_region=r[13] or "",
                 has_s1sp=bool(r[14]),
+                install_code=r[15] or "",
             )
         )
     return result

@@ -23,7 +23,7 @@ MigrationStep = Callable[[Connection], None]
 
 # version -> step that upgrades from version-1. Append only; never edit a released step.
 STEPS: dict[int, MigrationStep] = {}
-LATEST_VERSION = 4
+LATEST_VERSION = 5
 
 
 class SchemaTooNewError(RuntimeError):
@@ -95,6 +95,33 @@ def _add_visit_withdrawal(conn: Connection) -> None:
     for name, kind in (("withdrawn_at", "VARCHAR(40)"), ("withdraw_reason", "TEXT")):
         if name not in have:
             conn.exec_driver_sql(f"ALTER TABLE install_visits ADD COLUMN {name} {kind}")
+
+
+@register_step(5)
+def _add_device_columns(conn: Connection) -> None:
+    """Version 5: the devices table gains the columns its model has and the table lacks.
+
+    That is the job pack's ``install_code`` (hex without its CRC, used for the 8.11 when
+    the PPMID's label has none). Existing rows get the model's default ("" for text), which
+    is what an import before this version meant: no such value given. A column already
+    there is left alone.
+    """
+    from app.store.models import DeviceRow
+
+    have = {column["name"] for column in inspect(conn).get_columns("devices")}
+    for column in DeviceRow.__table__.columns:
+        if column.name in have:
+            continue
+        ddl = f"ALTER TABLE devices ADD COLUMN {column.name} {column.type.compile(conn.dialect)}"
+        default = getattr(column.default, "arg", None)
+        if isinstance(default, bool):
+            ddl += f" NOT NULL DEFAULT {int(default)}"
+        elif isinstance(default, int | float):
+            ddl += f" NOT NULL DEFAULT {default}"
+        elif isinstance(default, str):
+            quoted = default.replace("'", "''")
+            ddl += f" NOT NULL DEFAULT '{quoted}'"
+        conn.exec_driver_sql(ddl)
 
 
 def current_version(conn: Connection) -> int:

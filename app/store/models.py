@@ -106,6 +106,8 @@ class DeviceRow(Base):
     csp_region: Mapped[str] = mapped_column(String(20), default="")
     has_s1sp: Mapped[bool] = mapped_column(Boolean, default=False)
     imported_at: Mapped[datetime] = mapped_column(DateTime)
+    # A job pack's install code for the device (hex without its CRC; "" when none): schema step 5.
+    install_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 # Tables other modules add to the same metadata, so create_all sees them (imported last: they use Base).
