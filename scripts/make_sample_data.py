@@ -91,11 +91,13 @@ def meter(n: int) -> dict[str, object]:
 JOBS = [
     ("bilingual PPMID pre-notified SMETS2+, SMETS2+ hub: OK under both regimes",
      S2_HUB, (BILINGUAL, "00020002", "SMETS2+", "SMETS V4.2")),
-    ("bilingual PPMID pre-notified SMETS2+, SMETS1 hub: tactical STOP (mismatch); MP202 gives SMETS1",
+    ("bilingual PPMID pre-notified SMETS2+, SMETS1 hub: tactical STOP (mismatch); MP202 gives SMETS1 with a "
+     "WARNING (the CPL has no SMETS1 row at that firmware)",
      S1_HUB, (BILINGUAL, "00020002", "SMETS2+", "SMETS V4.2")),
     ("bilingual PPMID pre-notified SMETS1 (fictitious firmware), SMETS1 hub: OK with SMETS1 caveats",
      S1_HUB, (BILINGUAL, "5A000002", "SMETS1", "SMETS1")),
-    ("bilingual PPMID pre-notified SMETS1, SMETS2+ hub: tactical STOP; MP202 gives SMETS2+",
+    ("bilingual PPMID pre-notified SMETS1, SMETS2+ hub: tactical STOP; MP202 gives SMETS2+ with a WARNING "
+     "(the CPL has no SMETS2+ row at the fictitious firmware)",
      S2_HUB, (BILINGUAL, "5A000002", "SMETS1", "SMETS1")),
     ("SMETS1-only PPMID with a SMETS2+ hub: not compatible under either regime",
      S2_HUB, (S1_ONLY, "00000105", "SMETS1", "SMETS1")),

@@ -67,6 +67,7 @@ def parse_inventory_response(xml: bytes) -> tuple[list[DeviceRecord], list[tuple
                 firmware_status=fields.get("DeviceFirmwareVersionStatus", ""),
                 csp_region=fields.get("CSPRegion", ""),
                 has_s1sp="S1SP" in fields,
+                s1sp=fields.get("S1SP", ""),
                 source=RecordSource.INVENTORY,
             )
         )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain.devices import DeviceRecord, merge_records
+from app.domain.devices import DeviceRecord, merge_records, rank_records
 from app.domain.labels import LabelData, parse_label
 from app.domain.rules import PairingInput, Verdict, evaluate_pairing, install_code_source
-from app.domain.smets import Generation, Regime, parse_regime
+from app.domain.smets import Generation, Regime, parse_regime, parse_s1sp_cohorts
 from app.services.context import AppContext
 
 
@@ -19,6 +19,9 @@ class PairingResult:
     ppmid_record: DeviceRecord | None
     hub_record: DeviceRecord | None
     regime_source: str = "local"
+    # Every stored record of each device (job packs and the DCC's 8.2), strongest first.
+    ppmid_sources: tuple[DeviceRecord, ...] = ()
+    hub_sources: tuple[DeviceRecord, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         v = self.verdict
@@ -39,12 +42,18 @@ class PairingResult:
                 "bilingual": v.bilingual,
                 "cpl_entry": v.ppmid_cpl_entry.to_json() if v.ppmid_cpl_entry else None,
                 "record": self.ppmid_record.to_json() if self.ppmid_record else None,
+                "resulting_cpl_entry": v.resulting_cpl_entry.to_json() if v.resulting_cpl_entry else None,
+                "sources": [r.to_json() for r in self.ppmid_sources],
             },
             "hub": {
                 "device_id": str(self.hub.device_id),
                 "smets": v.hub_smets.value if v.hub_smets else None,
                 "cpl_entry": v.hub_cpl_entry.to_json() if v.hub_cpl_entry else None,
                 "record": self.hub_record.to_json() if self.hub_record else None,
+                "smets_given": v.hub_generation_given.value if v.hub_generation_given else None,
+                "s1sp": v.s1sp or None,
+                "smets1_cohort": v.cohort.value if v.cohort else None,
+                "sources": [r.to_json() for r in self.hub_sources],
             },
         }
 
@@ -63,9 +72,12 @@ def check_labels(
     source = "override" if regime is not None else str(ctx.setting("regime_source"))
     if regime is None:
         regime = parse_regime(str(ctx.setting("regime")))
+    cohorts = parse_s1sp_cohorts(str(ctx.setting("s1sp_cohorts") or ""))
     with ctx.engine.connect() as conn:
-        ppmid_record = merge_records(device_repo.records_for(conn, ppmid.device_id))
-        hub_record = merge_records(device_repo.records_for(conn, hub.device_id))
+        ppmid_sources = tuple(rank_records(device_repo.records_for(conn, ppmid.device_id)))
+        hub_sources = tuple(rank_records(device_repo.records_for(conn, hub.device_id)))
+        ppmid_record = merge_records(list(ppmid_sources))
+        hub_record = merge_records(list(hub_sources))
         ppmid_entries = (
             cpl_repo.entries_for_model(conn, ppmid_record.manufacturer_id, ppmid_record.model_id)
             if ppmid_record
@@ -84,9 +96,12 @@ def check_labels(
             ppmid_model_entries=ppmid_entries,
             hub_model_entries=hub_entries,
             hub_generation_given=hub_smets,
+            ppmid_records=ppmid_sources,
+            hub_records=hub_sources,
+            s1sp_cohorts=cohorts,
         )
     )
-    return PairingResult(verdict, ppmid, hub, ppmid_record, hub_record, source)
+    return PairingResult(verdict, ppmid, hub, ppmid_record, hub_record, source, ppmid_sources, hub_sources)
 
 
 def check_texts(

@@ -13,7 +13,7 @@ from app.domain.devices import DeviceRecord, DeviceType, RecordSource
 from app.domain.ids import DeviceId
 from app.domain.jobpack import Job
 from app.domain.smets import parse_generation
-from app.store.models import DeviceRow, JobRow
+from app.store.models import DeviceRow, DeviceS1spRow, JobRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +92,12 @@ def save_inventory(conn: Connection, records: Iterable[DeviceRecord], *, importe
         )
     if records:
         conn.execute(insert(DeviceRow), [_device_values(r, imported_at) for r in records])
+    # The S1SP value goes with the inventory record it came from (replaced with it).
+    for start in range(0, len(ids), 500):
+        conn.execute(delete(DeviceS1spRow).where(DeviceS1spRow.device_id.in_(ids[start : start + 500])))
+    named = {str(r.device_id): r.s1sp for r in records if r.s1sp}
+    if named:
+        conn.execute(insert(DeviceS1spRow), [{"device_id": d, "s1sp": v} for d, v in named.items()])
     return len(records)
 
 
@@ -105,6 +111,8 @@ _RECORD_SQL = (
 def records_for(conn: Connection, device_id: DeviceId) -> list[DeviceRecord]:
     """Every stored record of a device, newest first."""
     rows = conn.exec_driver_sql(_RECORD_SQL, (str(device_id),)).fetchall()
+    s1sp_row = conn.exec_driver_sql("SELECT s1sp FROM device_s1sp WHERE device_id = ?", (str(device_id),)).first()
+    s1sp = (s1sp_row[0] or "") if s1sp_row else ""
     result = []
     for r in rows:
         dtype = r[3]
@@ -125,6 +133,7 @@ def records_for(conn: Connection, device_id: DeviceId) -> list[DeviceRecord]:
                 firmware_status=r[12] or "",
                 csp_region=r[13] or "",
                 has_s1sp=bool(r[14]),
+                s1sp=s1sp if r[2] == RecordSource.INVENTORY.value else "",
                 install_code=r[15] or "",
             )
         )

@@ -110,5 +110,19 @@ class DeviceRow(Base):
     install_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
+class DeviceS1spRow(Base):
+    """The S1SP value (e.g. ``S1SP-B``) the DCC's 8.2 record names for a SMETS1 device.
+
+    Kept beside the inventory row rather than in the devices table so no schema step is
+    needed (the final create_all adds this table to existing databases); it is replaced
+    together with the device's inventory record.
+    """
+
+    __tablename__ = "device_s1sp"
+
+    device_id: Mapped[str] = mapped_column(String(23), primary_key=True)
+    s1sp: Mapped[str] = mapped_column(String(64), default="")
+
+
 # Tables other modules add to the same metadata, so create_all sees them (imported last: they use Base).
 from app.store import outbox_models as _outbox_models  # noqa: E402,F401

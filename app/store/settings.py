@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 from app.domain.errors import DomainInputError
 from app.domain.ids import DeviceIdError, parse_device_id
-from app.domain.smets import DEFAULT_REGIME, parse_regime
+from app.domain.smets import DEFAULT_REGIME, format_s1sp_cohorts, parse_regime, parse_s1sp_cohorts
 
 SETTINGS_VERSION = 1
 FILE_NAME = "settings.json"
@@ -60,6 +60,15 @@ def _url(value: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SettingError(f"backoffice_url {value!r} must be an http:// or https:// address with a host")
     return value.rstrip("/")
+
+
+def _s1sp_cohorts(value: str) -> str:
+    try:
+        return format_s1sp_cohorts(parse_s1sp_cohorts(value))
+    except DomainInputError as exc:
+        raise SettingError(
+            f"s1sp_cohorts {exc}; allowed: S1SP=COHORT pairs separated by commas, COHORT one of IOC, MOC-Secure, FOC"
+        ) from None
 
 
 def _text(value: str) -> str:
@@ -132,6 +141,14 @@ SPECS: dict[str, SettingSpec] = {
         # (bright sun, tired eyes); both are applied at once when saved.
         SettingSpec("text_scale", 100, _int_choice("text_scale", (100, 125, 150)), "100, 125, 150 (per cent)"),
         SettingSpec("high_contrast", False, _bool("high_contrast"), "true, false"),
+        # Which SMETS1 cohort each S1SP value of an 8.2 record means (the supplier knows);
+        # values not listed are judged by their name (DOMAIN A5).
+        SettingSpec(
+            "s1sp_cohorts",
+            "",
+            _s1sp_cohorts,
+            "S1SP=COHORT pairs separated by commas (COHORT: IOC, MOC-Secure, FOC), e.g. S1SP-B=FOC",
+        ),
     )
 }
 

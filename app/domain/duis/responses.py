@@ -99,6 +99,7 @@ class InventoryDevice:
             firmware_status=self.firmware_version_status or "",
             csp_region=self.csp_region or "",
             has_s1sp=self.has_s1sp,
+            s1sp=self.s1sp or "",
             source=RecordSource.INVENTORY,
         )
 
