@@ -8,7 +8,7 @@ from typing import Any
 
 from app.commands.common import CliError, open_context, print_json
 
-STATES = ("queued", "sent", "accepted", "submitted", "succeeded", "failed", "rejected", "withdrawn")
+STATES = ("queued", "sent", "waiting", "accepted", "submitted", "succeeded", "failed", "rejected", "withdrawn")
 
 
 def register(subparsers: Any) -> None:

@@ -1,6 +1,6 @@
 """The outbox: queued intents and install records, and every state change they go through.
 
-DOMAIN A4: ``queued → sent → accepted → submitted → succeeded | failed``, plus ``rejected``,
+DOMAIN A4: ``queued → sent → [waiting →] accepted → submitted → succeeded | failed``, plus ``rejected``,
 and ``queued → withdrawn`` when the installer undoes a visit before any of it was sent.
 Why each rule here:
 
@@ -29,6 +29,9 @@ from sqlalchemy import Connection, text
 class IntentState(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
+    #: The back office has it but holds it back: a prerequisite (e.g. the 8.11 before the joins)
+    #: has not succeeded yet, or it waits for a back-office approval (an 8.4 remedy).
+    WAITING = "waiting"
     ACCEPTED = "accepted"
     SUBMITTED = "submitted"
     SUCCEEDED = "succeeded"
@@ -42,21 +45,24 @@ class IntentState(StrEnum):
 
 
 #: How far along each state is; a change is applied only when it moves an intent forward.
+#: ``waiting`` comes before ``accepted``: the back office releases a waiting intent to
+#: ``accepted`` (then the DCC) once its prerequisites have succeeded, never the other way.
 RANK: dict[str, int] = {
     "queued": 0,
     "sent": 1,
-    "accepted": 2,
-    "submitted": 3,
-    "succeeded": 4,
-    "failed": 4,
-    "rejected": 4,
-    "withdrawn": 4,
+    "waiting": 2,
+    "accepted": 3,
+    "submitted": 4,
+    "succeeded": 5,
+    "failed": 5,
+    "rejected": 5,
+    "withdrawn": 5,
 }
-SERVER_STATES = frozenset({"accepted", "submitted", "succeeded", "failed", "rejected"})
+SERVER_STATES = frozenset({"waiting", "accepted", "submitted", "succeeded", "failed", "rejected"})
 FINAL_STATES = frozenset({"succeeded", "failed", "rejected", "withdrawn"})
 _RANK_SQL = (
-    "CASE state WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'accepted' THEN 2 "
-    "WHEN 'submitted' THEN 3 ELSE 4 END"
+    "CASE state WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'waiting' THEN 2 WHEN 'accepted' THEN 3 "
+    "WHEN 'submitted' THEN 4 ELSE 5 END"
 )
 
 #: Where a visit record goes when its upload is handed back (a fault, or a crash while it was

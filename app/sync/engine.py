@@ -114,7 +114,15 @@ def intent_item(claimed: outbox.ClaimedIntent) -> dict[str, Any]:
     """The wire form of one intent (IntentIn). Built only from stored columns, so a resend is
     identical to the first send and the back office recognises it as a replay."""
     payload = json.loads(claimed.payload_json)
+    # The order fields travel only when set: a request without prerequisites is sent exactly as
+    # before (a back office from before them accepts it; a resend stays a replay).
+    order: dict[str, Any] = {}
+    if claimed.depends_on:
+        order["depends_on"] = list(claimed.depends_on)
+    if claimed.needs_approval:
+        order["needs_approval"] = True
     return {
+        **order,
         "idempotency_key": claimed.idempotency_key,
         "srv": claimed.srv,
         "command_variant": claimed.command_variant,
