@@ -1,7 +1,8 @@
 """The laptop's side of order and approval: what goes on the wire, and the ``waiting`` state.
 
 Real SQLite files for the outbox; the back office is the real one on 127.0.0.1 (its
-process, from ``tests.sync_helpers``), so the laptop's sync meets the real intake.
+process, from ``tests.sync_helpers``), so the laptop's sync meets the real intake; the
+window's Queue tab is checked through the tester kit.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app.services.context import AppContext
 from app.services.queue import list_intents, queue_counts
 from app.store import outbox
 from app.sync.engine import intent_item, sync_once
 from tests.sync_helpers import Backoffice, backoffice_token, running_backoffice, server_states
+
+pytest_plugins = ["app.testing.plugin"]
 
 NOW = "2026-05-01T08:00:00+00:00"
 
@@ -110,3 +114,18 @@ def test_a_sync_shows_waiting_requests_in_the_queue(tmp_path: Path, backoffice: 
         join.idempotency_key: "waiting",
         remedy.idempotency_key: "waiting",
     }
+
+
+def test_the_queue_tab_shows_waiting_after_sync_now(hubcheck, backoffice: Backoffice) -> None:  # noqa: ANN001
+    ctx = hubcheck.window.ctx
+    token = backoffice_token(backoffice.db_url, f"inst-{uuid.uuid4().hex[:8]}")
+    ctx.settings.set_many({"backoffice_url": backoffice.url, "backoffice_token": token})
+    add = _intent("8.11")
+    join = _intent("8.7.1", depends_on=(add.idempotency_key,))
+    _queue(ctx, add, join)
+    assert hubcheck.sync_now() == "ok"
+    rows = hubcheck.queue_rows()
+    model = hubcheck.window.view.queue_page.model
+    shown = {row.key: model.index(i, 3).data() for i, row in enumerate(rows)}  # the State column as drawn
+    assert model.headerData(3, Qt.Orientation.Horizontal) == "State"
+    assert shown == {add.idempotency_key: "accepted", join.idempotency_key: "waiting"}
