@@ -23,6 +23,12 @@ REASON = "recorded against the wrong job"
 
 
 def record(ctx: AppContext, job_ref: str) -> VisitOutcome:
+    # A visit's devices must belong to its job (DOMAIN A5): the job gets J-000101's devices.
+    pack = json.loads((SAMPLE / "jobpack.json").read_text())
+    job = {**pack["jobs"][0], "job_ref": job_ref}
+    path = ctx.data_dir / f"pack-{job_ref}.json"
+    path.write_text(json.dumps({"format": pack["format"], "jobs": [job]}))
+    import_jobs_file(ctx, path)
     return record_visit(
         ctx,
         VisitRequest(
@@ -54,7 +60,7 @@ def test_every_state_in_one_call_and_one_query(tmp_path: Path) -> None:
         record(ctx, "J-SYNCED")
         record(ctx, "J-AGAIN")
         report = sync_once(ctx)
-        assert report.status == "ok" and report.sent == 12, report.errors
+        assert report.status == "ok" and report.sent == 14, report.errors
         # Synced, then recorded again: the new, unsent install decides.
         record(ctx, "J-AGAIN")
         record(ctx, "J-RECORDED")
@@ -110,8 +116,8 @@ def test_a_record_the_back_office_has_with_requests_still_queued_is_not_synced(t
         ctx.settings.set_many({"backoffice_url": proxy.url, "backoffice_token": token})
         record(ctx, "J-HALF")
         report = sync_once(ctx, http_timeout=5.0)
-        assert (report.visits_accepted, report.sent, report.queued_left) == (1, 0, 6)
+        assert (report.visits_accepted, report.sent, report.queued_left) == (1, 0, 7)
         assert job_states(ctx, ["J-HALF"]) == {"J-HALF": JobState.RECORDED}
         ctx.settings.set_many({"backoffice_url": bo.url})
-        assert sync_once(ctx, ignore_backoff=True).sent == 6
+        assert sync_once(ctx, ignore_backoff=True).sent == 7
         assert job_states(ctx, ["J-HALF"]) == {"J-HALF": JobState.SYNCED}

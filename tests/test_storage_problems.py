@@ -50,7 +50,7 @@ PAGE = 4096
 
 # ---------------------------------------------------------------------- helpers
 def queued_database(data_dir: Path) -> Path:
-    """A real HubCheck database: the sample CPL and jobs, and one recorded visit (6 queued requests)."""
+    """A real HubCheck database: the sample CPL and jobs, and one recorded visit (7 queued requests)."""
     for argv in (["settings", "set", "sound_enabled", "false"],
                  ["cpl", "import", str(SAMPLE / "cpl.csv")], ["jobs", "import", str(SAMPLE / "jobpack.json")],
                  ["install", "record", "--job", GOOD["job_ref"], "--ppmid", GOOD["ppmid_label"], "--hub",
@@ -236,8 +236,8 @@ def test_a_corrupted_page_names_what_was_queued_read_only(tmp_path: Path) -> Non
     assert "malformed" in str(info.value)
     problem = keep_what_was_queued(explain_storage_error(info.value, db.parent, "record"))
     assert problem.kind == "damaged"
-    assert (problem.queued, problem.queued_jobs) == (6, (GOOD["job_ref"],))
-    assert f"6 Service Requests still waiting to be sent (job {GOOD['job_ref']}) are kept" in problem.message
+    assert (problem.queued, problem.queued_jobs) == (7, (GOOD["job_ref"],))
+    assert f"7 Service Requests still waiting to be sent (job {GOOD['job_ref']}) are kept" in problem.message
     assert digest(db) == before
 
 
@@ -333,7 +333,7 @@ def test_a_damaged_older_database_is_never_migrated(tmp_path: Path) -> None:
     assert explain_storage_error(info.value, db.parent).kind == "damaged"
     assert digest(db) == before
     assert not list(db.parent.glob("*.v*.bak"))
-    assert read_queued_readonly(db) is not None and read_queued_readonly(db).queued == 6  # type: ignore[union-attr]
+    assert read_queued_readonly(db) is not None and read_queued_readonly(db).queued == 7  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------------- the command line
@@ -366,14 +366,14 @@ def test_cli_names_what_is_still_queued_in_a_damaged_database(
     capsys.readouterr()
     # The outbox's own pages are sound: the queue is still listed.
     assert main(["--data-dir", str(db.parent), "queue", "list", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["counts"]["queued"] == 6
+    assert json.loads(capsys.readouterr().out)["counts"]["queued"] == 7
     # Recording needs the CPL, whose pages are gone: one line naming what is kept.
     case = case_for("SMETS1 caveats")
     assert main(["--data-dir", str(db.parent), "install", "record", "--job", str(case.job_ref),
                  "--ppmid", case.ppmid_label, "--hub", case.hub_label, "--meter", case.meter_label]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert "6 Service Requests still waiting to be sent (job J-000101) are kept" in err
+    assert "7 Service Requests still waiting to be sent (job J-000101) are kept" in err
     assert not any(word in err for word in FORBIDDEN), err
 
 
@@ -392,7 +392,7 @@ def test_window_on_a_damaged_database(qtbot, tmp_path: Path, how: str) -> None:
     assert "Opening the queue" not in queue_summary(window)
     assert "is damaged" in queue_summary(window)
     if how == "cpl_pages":
-        assert "6 Service Requests still waiting to be sent (job J-000101) are kept" in banner
+        assert "7 Service Requests still waiting to be sent (job J-000101) are kept" in banner
     else:
         assert f"kept untouched at {db}" in banner
     assert_plain(window)
@@ -400,7 +400,7 @@ def test_window_on_a_damaged_database(qtbot, tmp_path: Path, how: str) -> None:
     window.show_tab(2 - 1)
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=10_000)
     if how == "cpl_pages":
-        assert len(window.view.queue_page.model.rows()) == 6
+        assert len(window.view.queue_page.model.rows()) == 7
     else:
         assert "is damaged" in queue_summary(window)
     assert "Opening the queue" not in queue_summary(window)
@@ -420,7 +420,7 @@ def test_window_on_a_read_only_data_folder(qtbot, tmp_path: Path, tmpfs) -> None
     banner = window.view.import_banner.summary.text()
     assert f"The data folder {folder} cannot be written" in banner
     assert "Choose another folder in Settings" in banner
-    assert "6 Service Requests still waiting to be sent (job J-000101) are kept" in banner
+    assert "7 Service Requests still waiting to be sent (job J-000101) are kept" in banner
     assert "Opening the queue" not in queue_summary(window)
     assert window.view.queue_count.text() == "Queued: —"
     assert_plain(window)
@@ -469,5 +469,5 @@ def test_recording_on_a_disk_that_filled_up_keeps_the_visit(qtbot, tmp_path: Pat
     filler.unlink()
     outcome = hubcheck.record()
     assert outcome.job_ref == case.job_ref and len(outcome.intents) >= 1
-    assert len(hubcheck.queue_rows()) == 6 + len(outcome.intents)
+    assert len(hubcheck.queue_rows()) == 7 + len(outcome.intents)
     close_window(window)

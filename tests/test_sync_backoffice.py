@@ -129,7 +129,7 @@ def test_visit_records_are_uploaded_with_their_override(tmp_path: Path, backoffi
         ),
     )
     report = sync_once(ctx)
-    assert (report.visits_sent, report.visits_accepted, report.created) == (1, 1, 6)
+    assert (report.visits_sent, report.visits_accepted, report.created) == (1, 1, 5)
     from app.backoffice.db import open_store
 
     store = open_store(backoffice.db_url)
@@ -142,7 +142,7 @@ def test_visit_records_are_uploaded_with_their_override(tmp_path: Path, backoffi
             text("SELECT COUNT(*) FROM bo_intents WHERE install_id = :i"), {"i": outcome.install_id}
         ).scalar_one()
     store.dispose()
-    assert tuple(row) == ("approved by supervisor", "block", "recorded") and linked == 6
+    assert tuple(row) == ("approved by supervisor", "block", "recorded") and linked == 5
     with ctx.engine.connect() as conn:
         assert conn.execute(text("SELECT sync_state FROM install_visits")).scalar_one() == "accepted"
 

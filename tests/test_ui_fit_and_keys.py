@@ -222,7 +222,7 @@ def test_tab_goes_through_the_check_tab_in_visual_order(open_at: Callable[[int],
     names = [_name(w) for w in seen]
     assert names == [
         "jobSearchInput", "jobTable", "ppmidScanInput", "ppmidScanCameraButton", "hubScanInput",
-        "hubScanCameraButton", "meterInput", "smWanInput", "hubLocationInput", "aerialInput", "remedyInput",
+        "hubScanCameraButton", "visitScenarioInput", "meterInput", "smWanInput", "hubLocationInput", "aerialInput", "remedyInput",
         "overrideReasonInput", "recordInstallButton", "abortReasonInput",
     ], names
     for first, second in zip(seen, seen[1:], strict=False):

@@ -47,8 +47,9 @@ def test_pick_scan_record_then_intents_in_queue(hubcheck) -> None:
     outcome = hubcheck.record()
     assert outcome.outcome == "recorded"
     srvs = [i.srv for i in outcome.intents]
-    assert srvs == ["8.14.1", "8.11", "8.7.1", "8.7.2", "8.2", "11.2"]
-    assert "6 Service Requests queued" in hubcheck.record_message
+    # The hub is InstalledNotCommissioned: a new hub, so the job's meter gets its 8.11 too.
+    assert srvs == ["8.14.1", "8.11", "8.11", "8.7.1", "8.7.2", "8.2", "11.2"]
+    assert "7 Service Requests queued" in hubcheck.record_message
     # The scans are cleared so the same visit cannot be recorded twice by accident.
     assert hubcheck.widget("ppmidScanInput").text() == ""
     assert not hubcheck.record_enabled
@@ -56,9 +57,9 @@ def test_pick_scan_record_then_intents_in_queue(hubcheck) -> None:
     rows = hubcheck.queue_rows()
     assert [r.srv for r in rows] == srvs
     assert {r.state for r in rows} == {"queued"}
-    assert rows[2].target == "0A-1B-2C-00-00-00-00-10"  # 8.7.1 goes to the meter
-    assert hubcheck.text("queueCountLabel") == "Queued: 6"
-    assert hubcheck.widget("queueTable").model().rowCount() == 6
+    assert rows[3].target == "0A-1B-2C-00-00-00-00-10"  # 8.7.1 goes to the meter
+    assert hubcheck.text("queueCountLabel") == "Queued: 7"
+    assert hubcheck.widget("queueTable").model().rowCount() == 7
 
 
 def test_no_sm_wan_records_8_14_2(hubcheck) -> None:

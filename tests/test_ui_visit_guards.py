@@ -30,6 +30,9 @@ def test_mp202_with_a_hub_generation_given_judges_and_records(hubcheck) -> None:
     assert hubcheck.resulting_text == "SMETS1" == expected.resulting_smets.value
     codes = hubcheck.reason_codes()
     assert "HUB_GENERATION_FROM_INSTALLER" in codes and "HUB_UNKNOWN" not in codes
+    # The hub is in no job pack, so no SMI status proposes a scenario: the installer says it.
+    assert hubcheck.scenario is None and not hubcheck.record_enabled
+    hubcheck.set_scenario("existing-hub")
     done = len(hubcheck.outcomes)
     hubcheck.qtbot.waitUntil(lambda: hubcheck.record_enabled, timeout=10_000)
     hubcheck.qtbot.keyClick(hubcheck.window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)

@@ -40,7 +40,7 @@ from tests.sync_helpers import Backoffice, FaultProxy, backoffice_token, running
 SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "sample"
 GOOD = json.loads((SAMPLE / "labels.json").read_text())[0]  # J-000101, verdict ok
 REASON = "recorded against the wrong job"
-A4 = ["8.14.1", "8.11", "8.7.1", "8.7.2", "8.2", "11.2"]
+A4 = ["8.14.1", "8.11", "8.11", "8.7.1", "8.7.2", "8.2", "11.2"]  # a new hub: the meter's 8.11 too
 
 
 def _ctx(folder: Path) -> AppContext:
@@ -112,9 +112,9 @@ def test_withdrawing_an_all_queued_visit_withdraws_every_request_in_one_journale
     assert outcome.reason == REASON and outcome.job_ref == GOOD["job_ref"] and outcome.outcome == "recorded"
     assert [srv for _, srv in outcome.intents] == A4
     assert outcome.record == "kept", "a record that never left the laptop stays here"
-    assert states_of(ctx, visit.install_id) == ["withdrawn"] * 6
+    assert states_of(ctx, visit.install_id) == ["withdrawn"] * 7
     counts = queue_counts(ctx)
-    assert counts["withdrawn"] == 6 and counts["queued"] == 0
+    assert counts["withdrawn"] == 7 and counts["queued"] == 0
     assert list(counts) == [s.value for s in IntentState], "every state is counted, withdrawn included"
     sync_state, withdrawn_at, why = visit_row(ctx, visit.install_id)
     assert (sync_state, why) == ("withdrawn", REASON) and withdrawn_at == outcome.withdrawn_at.isoformat()
@@ -139,7 +139,7 @@ def test_a_withdrawal_needs_a_reason_of_a_few_characters(ctx: AppContext, reason
     visit = record(ctx)
     with pytest.raises(WithdrawError, match=f"at least {MIN_REASON_CHARS} characters"):
         withdraw_visit(ctx, visit.install_id, reason)
-    assert states_of(ctx, visit.install_id) == ["queued"] * 6
+    assert states_of(ctx, visit.install_id) == ["queued"] * 7
     assert visit_row(ctx, visit.install_id) == ("queued", None, None)
 
 
@@ -171,8 +171,8 @@ def test_an_exported_request_cannot_be_withdrawn(ctx: AppContext, tmp_path: Path
     export_duis(ctx, tmp_path / "handoff")
     with pytest.raises(AlreadySent, match="too late to withdraw: 8.14.1 already exported") as info:
         withdraw_visit(ctx, visit.install_id, REASON)
-    assert [s.how for s in info.value.sent] == ["exported"] * 6
-    assert states_of(ctx, visit.install_id) == ["queued"] * 6 and chain_ok(ctx)
+    assert [s.how for s in info.value.sent] == ["exported"] * 7
+    assert states_of(ctx, visit.install_id) == ["queued"] * 7 and chain_ok(ctx)
 
 
 def test_withdrawn_requests_are_never_exported(ctx: AppContext, tmp_path: Path) -> None:
@@ -239,7 +239,7 @@ def test_a_withdrawn_visit_is_never_sent_neither_requests_nor_record(tmp_path: P
     assert (report.sent, report.visits_sent, report.queued_left) == (3, 0, 0)
     assert set(server_keys(backoffice.db_url, name)) == set(keep)
     assert visit.install_id not in installs_on_server(backoffice)
-    assert states_of(ctx, visit.install_id) == ["withdrawn"] * 6
+    assert states_of(ctx, visit.install_id) == ["withdrawn"] * 7
     assert visit_row(ctx, visit.install_id)[0] == "withdrawn"
     assert sync_once(ctx, ignore_backoff=True).sent == 0
 
@@ -265,7 +265,7 @@ def test_withdrawing_while_a_pass_is_in_flight_keeps_every_withdrawn_request_off
     on_server = server_keys(backoffice.db_url, name)
     assert set(on_server) == set(first)
     assert not {k for k, _ in outcome.intents} & set(on_server), "a withdrawn request reached the back office"
-    assert states_of(ctx, visit.install_id) == ["withdrawn"] * 6
+    assert states_of(ctx, visit.install_id) == ["withdrawn"] * 7
     # The visit record went up before the intents, so the back office has it as first sent.
     assert outcome.record == "at_backoffice" and visit.install_id in installs_on_server(backoffice)
     assert chain_ok(ctx)
@@ -286,9 +286,9 @@ def test_a_request_the_pass_already_picked_stops_the_withdrawal_and_is_named(
         finally:
             gate.open()
         worker.join(60)
-    assert reports[0].status == "ok" and reports[0].sent == 6
-    assert states_of(ctx, visit.install_id) == ["accepted"] * 6
-    assert len(server_keys(backoffice.db_url, name)) == 6
+    assert reports[0].status == "ok" and reports[0].sent == 7
+    assert states_of(ctx, visit.install_id) == ["accepted"] * 7
+    assert len(server_keys(backoffice.db_url, name)) == 7
     with pytest.raises(AlreadySent) as info:
         withdraw_visit(ctx, visit.install_id, REASON)
     assert str(info.value).startswith("too late to withdraw: 8.14.1 already sent (accepted)")
@@ -311,7 +311,7 @@ def test_a_request_sent_once_and_handed_back_after_a_fault_cannot_be_withdrawn(
         ctx, name = laptop(tmp_path, backoffice, url=proxy.url)
         visit = record(ctx)
         report = sync_once(ctx, pull_status=False, adopt_regime=False, http_timeout=5.0)
-    assert report.status != "ok" and report.visits_accepted == 1 and report.retried == 6
+    assert report.status != "ok" and report.visits_accepted == 1 and report.retried == 7
     assert not server_keys(backoffice.db_url, name)
     assert set(states_of(ctx, visit.install_id)) == {"queued"}, "the fault handed the requests back"
     with pytest.raises(AlreadySent, match="already sent once") as info:
@@ -362,11 +362,11 @@ def test_a_second_record_of_a_job_is_refused_without_confirmation(ctx: AppContex
     previous = info.value.previous
     assert previous.install_id == first.install_id and previous.outcome == "recorded"
     assert "J-000101" in str(info.value) and first.install_id in str(info.value)
-    assert len(list_intents(ctx)) == 6, "nothing of the refused record was written"
+    assert len(list_intents(ctx)) == 7, "nothing of the refused record was written"
     second = record(ctx, confirm_repeat=True)
     assert second.repeat_of is not None and second.repeat_of.install_id == first.install_id
     assert second.to_json()["repeat_of"]["install_id"] == first.install_id
-    assert len(list_intents(ctx)) == 12 and chain_ok(ctx)
+    assert len(list_intents(ctx)) == 14 and chain_ok(ctx)
     with ctx.engine.connect() as conn:
         assert audit.entries(conn, subject=second.install_id)[0].detail["repeat_of"] == first.install_id
 
@@ -393,8 +393,8 @@ def test_previous_record_names_the_standing_visit(ctx: AppContext) -> None:
     assert (found.install_id, found.job_ref, found.outcome) == (first.install_id, "J-000101", "recorded")
     assert found.ppmid is not None and found.ppmid.replace("-", "") in GOOD["ppmid_label"].replace("-", "").upper()
     assert found.hub is not None and found.verdict_level == "ok" and found.record_sync == "queued"
-    assert (found.requests, found.states, found.summary) == (6, {"queued": 6}, "6 requests: 6 queued")
-    assert found.to_json()["requests"] == 6 and found.recorded_at.tzinfo is not None
+    assert (found.requests, found.states, found.summary) == (7, {"queued": 7}, "7 requests: 7 queued")
+    assert found.to_json()["requests"] == 7 and found.recorded_at.tzinfo is not None
     aborted = abort_visit(ctx, GOOD["job_ref"], "customer asked us to come back")
     latest = previous_record(ctx, GOOD["job_ref"])
     assert latest is not None and (latest.install_id, latest.outcome, latest.summary) == (
@@ -430,7 +430,7 @@ def test_cli_withdraw_exit_codes(ctx: AppContext, capsys: pytest.CaptureFixture[
     assert "already withdrawn" in capsys.readouterr().err
     assert main(["--data-dir", str(ctx.data_dir), "queue", "list", "--state", "withdrawn", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [i["state"] for i in listed["intents"]] == ["withdrawn"] * 6 and listed["counts"]["withdrawn"] == 6
+    assert [i["state"] for i in listed["intents"]] == ["withdrawn"] * 7 and listed["counts"]["withdrawn"] == 7
     assert main(["--data-dir", str(ctx.data_dir), "audit", "verify"]) == 0
 
 
@@ -491,5 +491,5 @@ def test_a_data_folder_from_before_withdrawal_is_upgraded_and_its_visit_can_be_w
     ctx = AppContext(folder)
     assert visit_row(ctx, visit.install_id) == ("queued", None, None)
     assert withdraw_visit(ctx, visit.install_id, REASON).record == "kept"
-    assert states_of(ctx, visit.install_id) == ["withdrawn"] * 6 and chain_ok(ctx)
+    assert states_of(ctx, visit.install_id) == ["withdrawn"] * 7 and chain_ok(ctx)
     assert list(folder.glob(f"{DB_FILE_NAME}.v{step - 1}.*.bak")), "a backup was taken first"

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     # modules it works with load on the cache worker after the paint (see app/__main__.py),
     # so they are imported where they are used, not here.
     from app.domain.devices import DeviceType
-    from app.domain.duis import CHFLocation, CplMoveRemedy, PremiseType
+    from app.domain.duis import CHFLocation, PremiseType
     from app.domain.labels import LabelData
     from app.domain.misscan import MisScan
     from app.domain.reasons import Level
@@ -76,6 +76,10 @@ class JudgedVisit(NamedTuple):
     mis_scan: MisScan | None
     #: The job the scanned devices belong to when it is not the chosen one (offer to switch).
     other_job: str | None
+    #: The scenario the hub's SMI status proposes (``existing-hub`` / ``new-hub``; None: no
+    #: proposal) and why, for the installer to confirm or change (DOMAIN A5).
+    proposed_scenario: str | None = None
+    scenario_why: str = ""
 
     @property
     def level(self) -> Level:
@@ -105,6 +109,8 @@ class RecordChoices(NamedTuple):
     shared: bool = False
     override_reason: str = ""
     remedy_chosen: bool = False
+    #: The scenario the installer confirmed (``existing-hub`` / ``new-hub``); None: not chosen.
+    scenario: str | None = None
 
 
 class RecordOrder(NamedTuple):
@@ -259,6 +265,7 @@ class VisitSession:
             override_reason=(choices.override_reason.strip() or None) if self.judged.blocked else None,
             hub_smets=self.hub_generation,
             seen_verdict=verdict_fingerprint(self.judged.pairing.verdict),
+            scenario=choices.scenario or None,
         )
         self._busy = True
         confirmed = self.repeat_confirmed_for == self.job.job_ref
@@ -308,10 +315,16 @@ def run_check(ctx: AppContext, order: CheckOrder) -> JudgedVisit:
 
 
 def judge(ctx: AppContext, revision: int, pairing: PairingResult, job: VisitJob | None) -> JudgedVisit:
+    from app.domain.duis import propose_scenario
     from app.services.installs import mis_scan_of
 
     mis_scan = mis_scan_of(pairing) if pairing.verdict.level.value == "block" else None
-    return JudgedVisit(revision, pairing, mis_scan, _other_job(ctx, pairing, job))
+    hub_status = pairing.hub_record.smi_status if pairing.hub_record is not None else ""
+    proposal = propose_scenario(hub_status, pairing.verdict.hub_smets)
+    return JudgedVisit(
+        revision, pairing, mis_scan, _other_job(ctx, pairing, job),
+        proposal.scenario.value if proposal.scenario is not None else None, proposal.why,
+    )
 
 
 def _other_job(ctx: AppContext, pairing: PairingResult, job: VisitJob | None) -> str | None:
@@ -338,11 +351,12 @@ def run_record(ctx: AppContext, order: RecordOrder) -> VisitOutcome:
     """
     from dataclasses import replace
 
-    from app.services.installs import record_visit
+    from app.services.installs import RemedyKind, record_visit
 
     request = order.request
     if order.want_remedy:
-        request = replace(request, remedy=_remedy_for(ctx, order.seen.pairing))
+        # The service takes the 8.4's values from the CPL's other entry for the model.
+        request = replace(request, remedy=RemedyKind.UPDATE_INVENTORY)
     return record_visit(ctx, request, confirm_repeat=order.confirm_repeat)
 
 
@@ -355,16 +369,3 @@ def run_abort(ctx: AppContext, order: AbortOrder) -> VisitOutcome:
         ppmid=order.ppmid if both else None, hub=order.hub if both else None, meter=order.meter or None,
     )
 
-
-def _remedy_for(ctx: AppContext, pairing: PairingResult) -> CplMoveRemedy | None:
-    """The 8.4 remedy's target: the PPMID model's CPL entry for the hub's generation."""
-    from app.domain.duis import CplMoveRemedy
-    from app.services.jobs import model_entry_for
-
-    record, hub_generation = pairing.ppmid_record, pairing.verdict.hub_smets
-    if record is None or hub_generation is None:
-        return None
-    entry = model_entry_for(ctx, record, hub_generation)
-    if entry is None:
-        return None
-    return CplMoveRemedy(firmware_version=entry.firmware_version, smets_chts_version=entry.smets_chts_version)

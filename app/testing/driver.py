@@ -115,6 +115,19 @@ class HubCheckDriver:
             raise AssertionError(f"no hub generation {generation!r}")
         self.qtbot.waitUntil(lambda: self._newer(before), timeout=self.timeout)
 
+    @property
+    def scenario(self) -> str | None:
+        """The visit's scenario the record form offers now (``existing-hub`` / ``new-hub``, None: none)."""
+        data = self.widget("visitScenarioInput", QComboBox).currentData()
+        return str(data) if data else None
+
+    def set_scenario(self, scenario: str) -> None:
+        """Confirm or change the visit's scenario (``existing-hub`` / ``new-hub``) as an installer would."""
+        combo = self.widget("visitScenarioInput", QComboBox)
+        index = combo.findData(scenario)
+        assert index >= 0, f"no visit scenario {scenario!r}"
+        combo.setCurrentIndex(index)
+
     # ------------------------------------------------------------------ reading the verdict
     @property
     def level_text(self) -> str:

@@ -352,6 +352,7 @@ class CheckTab(QWidget):
         self.view.verdict.show_result(result, headline)
         self._show_device_types(result)
         self.view.record.set_verdict(verdict.level.value, verdict.remedies)
+        self.view.record.set_scenario(judged.proposed_scenario, judged.scenario_why)
         self.view.record.set_blocker(self._blocker_text(judged))
         self.view.record.show_result(None)
         self._show_other_job(judged.other_job)
@@ -454,6 +455,7 @@ class CheckTab(QWidget):
                 wan=choices.wan, aerial=choices.aerial, premise=choices.premise, metal=choices.metal,
                 connectivity=choices.connectivity, shared=choices.shared,
                 override_reason=choices.override_reason, remedy_chosen=choices.remedy_chosen,
+                scenario=choices.scenario,
             ))
         except DomainInputError as exc:
             self.view.record.show_result(self.tr("Cannot record yet: %1.").replace("%1", str(exc)))

@@ -35,6 +35,8 @@ class VisitChoices(NamedTuple):
     shared: bool
     override_reason: str
     remedy_chosen: bool
+    #: ``existing-hub`` / ``new-hub`` as the installer confirmed it (None: not chosen).
+    scenario: str | None = None
 
 
 class RecordPanel(QWidget):
@@ -46,6 +48,12 @@ class RecordPanel(QWidget):
         self.setObjectName("recordPanel")
         v = self.view = RecordView(self)
         v.box.setTitle(self.tr("Record the visit"))
+        v.scenario_label.setText(self.tr("&Visit"))
+        v.scenario.addItem(self.tr("Choose: was the hub there already?"), None)
+        v.scenario.addItem(self.tr("Hub already there (no 8.14)"), "existing-hub")
+        v.scenario.addItem(self.tr("Hub fitted today (8.14, and 8.11 for each meter)"), "new-hub")
+        v.scenario.setToolTip(self.tr("Proposed from the hub's SMI status; change it if the site says otherwise."))
+        v.scenario_why.hide()
         v.meter_label.setText(self.tr("PPMID joins &meter"))
         v.wan_label.setText(self.tr("Hub &connection"))
         v.location_label.setText(self.tr("Hub &location"))
@@ -69,7 +77,7 @@ class RecordPanel(QWidget):
         v.abort_reason.setPlaceholderText(self.tr("Reason the visit ended without an install"))
         v.abort.setText(self.tr("A&bort visit"))
         for widget, name in (
-            (v.meter, self.tr("Meter the PPMID joins")), (v.wan, self.tr("Hub connection")),
+            (v.scenario, self.tr("Visit scenario")), (v.meter, self.tr("Meter the PPMID joins")), (v.wan, self.tr("Hub connection")),
             (v.location, self.tr("Hub location")), (v.premise, self.tr("Premise type")),
             (v.aerial, self.tr("Aerial fitted")), (v.metal, self.tr("Metal obstruction")),
             (v.connectivity, self.tr("Connectivity obstruction")), (v.shared, self.tr("Shared obstruction")),
@@ -79,12 +87,16 @@ class RecordPanel(QWidget):
         ):
             widget.setAccessibleName(name)
         v.wan.currentIndexChanged.connect(self._update)
+        v.scenario.currentIndexChanged.connect(self._on_scenario_changed)
         v.override.textChanged.connect(self._update)
         v.abort_reason.textChanged.connect(self._update)
         v.record.clicked.connect(self._on_record)
         v.abort.clicked.connect(self._on_abort)
         v.abort_reason.returnPressed.connect(self._on_abort)
         self._level: str | None = None
+        #: The installer changed the proposed scenario: a new verdict for the same visit keeps it.
+        self._scenario_chosen = False
+        self._proposing = False
         #: Why the visit cannot be recorded whatever the form says (a mis-scan, another
         #: job's devices), as the visit session judged it; None when nothing stands in the way.
         self._blocker: str | None = None
@@ -133,6 +145,28 @@ class RecordPanel(QWidget):
             self.view.remedy.setChecked(False)
         if level != "block":
             self.view.override.clear()
+        if level is None:
+            self._scenario_chosen = False
+            self.set_scenario(None, "")
+        self._update()
+
+    def set_scenario(self, proposed: str | None, why: str) -> None:
+        """Offer the scenario the hub's SMI status proposes (None: none, the installer chooses).
+
+        Once the installer has chosen one for this visit, a new verdict (another hub generation,
+        a regime change) only updates the proposal's sentence: the choice stays."""
+        v = self.view
+        if not self._scenario_chosen:
+            index = v.scenario.findData(proposed) if proposed else 0
+            self._proposing = True
+            try:
+                v.scenario.setCurrentIndex(max(index, 0))
+            finally:
+                self._proposing = False
+        if why:
+            text = self.tr("Proposed: %1.") if proposed else self.tr("No proposal: %1.")
+            v.scenario_why.setText(text.replace("%1", why))
+        v.scenario_why.setVisible(bool(why))
         self._update()
 
     def set_blocker(self, text: str | None) -> None:
@@ -150,9 +184,15 @@ class RecordPanel(QWidget):
         self._update()
 
     def reset_after_record(self) -> None:
+        self._scenario_chosen = False
         self.view.override.clear()
         self.view.abort_reason.clear()
         self.view.remedy.setChecked(False)
+
+    def _on_scenario_changed(self, _index: int) -> None:
+        if not self._proposing:
+            self._scenario_chosen = True
+        self._update()
 
     @property
     def why_not(self) -> str:
@@ -161,7 +201,10 @@ class RecordPanel(QWidget):
 
     def _update(self) -> None:
         v = self.view
-        wan = bool(v.wan.currentData()) if v.wan.count() else True
+        # An existing hub's visit reports no hub install (8.14): its connection and survey do not apply.
+        new_hub = v.scenario.currentData() != "existing-hub"
+        v.wan.setEnabled(new_hub)
+        wan = bool(v.wan.currentData()) if v.wan.count() and new_hub else True
         for widget in (v.premise, v.premise_label, v.survey_label, v.metal, v.connectivity, v.shared):
             widget.setVisible(not wan)
         blocked = self._level == "block" and self._blocker is None
@@ -174,6 +217,8 @@ class RecordPanel(QWidget):
             reasons.append(self.tr("the job lists no electricity or gas meter"))
         if self._level is None:
             reasons.append(self.tr("scan both devices"))
+        elif v.scenario.currentData() is None:
+            reasons.append(self.tr("say whether the hub was there already or is fitted today"))
         if blocked and len(v.override.text().strip()) < MIN_OVERRIDE_CHARS:
             reasons.append(self.tr("give an override reason (at least %1 characters)").replace("%1", str(MIN_OVERRIDE_CHARS)))
         if self._busy:
@@ -197,7 +242,7 @@ class RecordPanel(QWidget):
         v = self.view
         meter_id, meter_kind = v.meter.currentData() or ("", None)
         meter_type = DeviceType(meter_kind) if meter_kind else None
-        wan = bool(v.wan.currentData())
+        wan = bool(v.wan.currentData()) or v.scenario.currentData() == "existing-hub"
         return VisitChoices(
             meter_id=meter_id,
             meter_type=meter_type,
@@ -210,6 +255,7 @@ class RecordPanel(QWidget):
             shared=v.shared.isChecked(),
             override_reason=v.override.text().strip() if self._level == "block" else "",
             remedy_chosen=v.remedy.isVisible() and v.remedy.isChecked(),
+            scenario=v.scenario.currentData() or None,
         )
 
     def _on_record(self) -> None:

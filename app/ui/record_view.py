@@ -3,7 +3,7 @@ the left column), and the action strip — override reason, Record, Abort and th
 under them — that the Check tab keeps in view at the bottom, whatever the screen's height.
 
 Widgets are created in the order they are seen and the Tab order is set to that order:
-the form reads meter, connection, premise, obstructions, location, aerial, 8.4 remedy;
+the form reads the visit's scenario, meter, connection, premise, obstructions, location, aerial, 8.4 remedy;
 then the strip's override, Record, abort reason and Abort.
 """
 
@@ -27,7 +27,8 @@ from app.ui.fit import GLOVE_HEIGHT, glove, set_tab_order
 
 
 class RecordView(QVBoxLayout):
-    """Public children: ``box``, ``form``, ``wan``, ``location``, ``aerial``, ``meter``, ``premise``,
+    """Public children: ``box``, ``form``, ``scenario`` (with ``scenario_label`` and
+    ``scenario_why``), ``wan``, ``location``, ``aerial``, ``meter``, ``premise``,
     ``metal``, ``connectivity``, ``shared``, ``survey_label``, ``remedy``, ``strip`` (the action
     strip, laid out by the Check tab), ``override_label``, ``override``, ``record``,
     ``abort_reason``, ``abort``, ``result``."""
@@ -43,6 +44,12 @@ class RecordView(QVBoxLayout):
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
 
         # In the order they are seen (and tabbed through).
+        # The visit's scenario (DOMAIN A5): proposed from the hub's SMI status, confirmed here.
+        self.scenario = QComboBox(self.box)
+        self.scenario.setObjectName("visitScenarioInput")
+        self.scenario_why = QLabel(self.box)
+        self.scenario_why.setObjectName("visitScenarioReason")
+        self.scenario_why.setWordWrap(True)
         self.meter = QComboBox(self.box)
         self.meter.setObjectName("meterInput")
         self.wan = QComboBox(self.box)
@@ -68,13 +75,16 @@ class RecordView(QVBoxLayout):
         survey.addStretch(1)
         self.survey_label = QLabel(self.box)
 
+        self.scenario_label = QLabel(self.box)
         self.meter_label = QLabel(self.box)
         self.wan_label = QLabel(self.box)
         self.premise_label = QLabel(self.box)
         self.location_label = QLabel(self.box)
-        for label, field in ((self.wan_label, self.wan), (self.location_label, self.location),
+        for label, field in ((self.scenario_label, self.scenario), (self.wan_label, self.wan), (self.location_label, self.location),
                              (self.meter_label, self.meter), (self.premise_label, self.premise)):
             label.setBuddy(field)
+        self.form.addRow(self.scenario_label, self.scenario)
+        self.form.addRow(self.scenario_why)
         self.form.addRow(self.meter_label, self.meter)
         self.form.addRow(self.wan_label, self.wan)
         self.form.addRow(self.premise_label, self.premise)
@@ -128,15 +138,15 @@ class RecordView(QVBoxLayout):
         column.addLayout(abort_row)
         column.addWidget(self.result)
 
-        for combo in (self.meter, self.wan, self.premise, self.location):
+        for combo in (self.scenario, self.meter, self.wan, self.premise, self.location):
             # Long choices are cut short on a narrow column rather than widening it past the screen.
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
-        glove(self.meter, self.wan, self.premise, self.location, self.metal, self.connectivity, self.shared,
+        glove(self.scenario, self.meter, self.wan, self.premise, self.location, self.metal, self.connectivity, self.shared,
               self.aerial, self.remedy, self.override, self.abort_reason, self.abort)
         #: The form's and the strip's controls in the order they are seen (and tabbed through).
         self.tab_chain: list[QWidget] = [
-            self.meter, self.wan, self.premise, self.metal, self.connectivity, self.shared, self.location,
+            self.scenario, self.meter, self.wan, self.premise, self.metal, self.connectivity, self.shared, self.location,
             self.aerial, self.remedy, self.override, self.record, self.abort_reason, self.abort,
         ]
         set_tab_order(self.tab_chain)
