@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, defer
 
 from app.backoffice.models import AuditEntry, Intent, IntentApproval, IntentPrerequisite
 from app.backoffice.schemas import ApprovalOut, AuditOut, IntentIn, ItemError
+from app.backoffice.sequence import lock_changes
 from app.backoffice.transitions import (
     TransitionError,
     fail_waiting,
@@ -192,6 +193,11 @@ def _person(by: str) -> str:
 
 
 def _approval(session: Session, key: str) -> tuple[Intent, IntentApproval]:
+    # Every state change holds the change-counter lock from before it looks for waiting
+    # intents until it commits; taking it first means a prerequisite succeeding at this very
+    # moment either sees this approval or is seen by it (never neither, which would leave the
+    # intent waiting for ever).
+    lock_changes(session)
     intent = lock_intent(session, key)
     if intent is None:
         raise UnknownIntent(f"no intent with the key {key}")
