@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from app.domain.devices import DeviceType
+from app.domain.devices import DeviceRecord, DeviceType
 from app.domain.duis import (
     CHFLocation,
     CplMoveRemedy,
@@ -399,7 +399,7 @@ def render_for_queue(
 
 def _check_devices(
     ctx: AppContext, job_ref: str, pairing: PairingResult, meter: DeviceId, meter_type: DeviceType | None
-) -> tuple[DeviceType, list[Any]]:
+) -> tuple[DeviceType, list[DeviceRecord]]:
     """Refuse another job's PPMID or hub, and a meter that is not an ESME/GSME of this job or of the
     DCC inventory read with this hub (A5, the meter); return the meter's type and the job's meters."""
     from app.store import device_repo, visit_devices
@@ -491,7 +491,7 @@ def _scenario_for(request: VisitRequest, pairing: PairingResult) -> ScenarioUsed
     return used
 
 
-def _meters_to_add(job_ref: str, job_meters: list[Any], pairing: PairingResult) -> tuple[MeterToAdd, ...]:
+def _meters_to_add(job_ref: str, job_meters: list[DeviceRecord], pairing: PairingResult) -> tuple[MeterToAdd, ...]:
     """Each meter of the job with the install code the job pack gave (a new hub's 8.11 needs it)."""
     from app.domain.install_codes import InstallCode, InstallCodeError
 
@@ -502,13 +502,13 @@ def _meters_to_add(job_ref: str, job_meters: list[Any], pairing: PairingResult) 
         if record.device_id in seen or record.device_id in (pairing.ppmid.device_id, pairing.hub.device_id):
             continue
         seen.add(record.device_id)
-        code = getattr(record, "install_code", None)
-        if isinstance(code, str) and code.strip():
+        code: InstallCode | None = None
+        if record.install_code.strip():
             try:
-                code = InstallCode.from_code_hex(code.strip())
+                code = InstallCode.from_code_hex(record.install_code.strip())
             except InstallCodeError:
-                code = None
-        if isinstance(code, InstallCode):
+                code = None  # the import refuses a bad one; never queue what cannot be read
+        if code is not None:
             added.append(MeterToAdd(record.device_id, code))
         else:
             missing.append(str(record.device_id))
