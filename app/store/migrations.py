@@ -108,6 +108,8 @@ def _add_device_columns(conn: Connection) -> None:
     """
     from app.store.models import DeviceRow
 
+    if "devices" not in inspect(conn).get_table_names():
+        return  # an early database with no device cache: the final create_all makes today's table
     have = {column["name"] for column in inspect(conn).get_columns("devices")}
     for column in DeviceRow.__table__.columns:
         if column.name in have:
