@@ -287,12 +287,15 @@ def test_a_request_the_pass_already_picked_stops_the_withdrawal_and_is_named(
             gate.open()
         worker.join(60)
     assert reports[0].status == "ok" and reports[0].sent == 7
-    assert states_of(ctx, visit.install_id) == ["accepted"] * 7
+    # The back office has them all: accepted, or waiting for their prerequisites (the 8.11s).
+    states = states_of(ctx, visit.install_id)
+    assert set(states) <= {"accepted", "waiting"} and states[0] == "accepted"
     assert len(server_keys(backoffice.db_url, name)) == 7
     with pytest.raises(AlreadySent) as info:
         withdraw_visit(ctx, visit.install_id, REASON)
     assert str(info.value).startswith("too late to withdraw: 8.14.1 already sent (accepted)")
-    assert [(s.srv, s.state) for s in info.value.sent] == [(srv, "accepted") for srv in A4]
+    assert [s.srv for s in info.value.sent] == list(A4)
+    assert all(s.state in ("accepted", "waiting") for s in info.value.sent)
     assert visit_row(ctx, visit.install_id)[1] is None and chain_ok(ctx)
 
 
