@@ -192,3 +192,22 @@ def test_abort_with_a_reason_is_recorded(hubcheck) -> None:
     assert outcome.outcome == "aborted"
     assert outcome.abort_reason == "No access to the meter cupboard"
     assert "Aborted visit recorded" in hubcheck.record_message
+
+
+def test_the_manual_inventory_change_is_the_other_remedy_and_queues_no_8_4(hubcheck) -> None:
+    case = case_for("tactical STOP (mismatch)")
+    hubcheck.pick_job(case.job_ref)
+    hubcheck.scan_ppmid(case.ppmid_label)
+    hubcheck.scan_hub(case.hub_label)
+    hubcheck.wait_verdict("block")
+    remedy, manual = hubcheck.widget("remedyInput"), hubcheck.widget("manualInventoryChangeInput")
+    assert remedy.isVisible() and manual.isVisible()
+    remedy.setChecked(True)
+    manual.setChecked(True)
+    assert not remedy.isChecked()  # one remedy or the other
+    hubcheck.set_override("Back office will ask the DCC to move it")
+    outcome = hubcheck.record()
+    assert "8.4" not in [i.srv for i in outcome.intents]
+    recorded = outcome.to_json()["remedy"]
+    assert recorded["kind"] == "manual-inventory-change" and recorded["queued"] is False
+    assert recorded["firmware_version"]  # the CPL's other entry, for the back office to ask for

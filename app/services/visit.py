@@ -109,6 +109,8 @@ class RecordChoices(NamedTuple):
     shared: bool = False
     override_reason: str = ""
     remedy_chosen: bool = False
+    #: The alternative to the 8.4: ask the DCC for a manual inventory change (nothing queued).
+    manual_change: bool = False
     #: The scenario the installer confirmed (``existing-hub`` / ``new-hub``); None: not chosen.
     scenario: str | None = None
 
@@ -120,6 +122,8 @@ class RecordOrder(NamedTuple):
     want_remedy: bool
     #: False until the installer confirmed recording a job that already has a record.
     confirm_repeat: bool = False
+    #: The alternative remedy: the back office asks the DCC for a manual inventory change.
+    want_manual_change: bool = False
 
 
 class AbortOrder(NamedTuple):
@@ -269,7 +273,8 @@ class VisitSession:
         )
         self._busy = True
         confirmed = self.repeat_confirmed_for == self.job.job_ref
-        return RecordOrder(self.revision, request, self.judged, choices.remedy_chosen, confirmed)
+        return RecordOrder(self.revision, request, self.judged, choices.remedy_chosen, confirmed,
+                           choices.manual_change and not choices.remedy_chosen)
 
     def abort_order(self, reason: str, meter: str | None = None) -> AbortOrder:
         from app.services.installs import VisitError
@@ -357,6 +362,8 @@ def run_record(ctx: AppContext, order: RecordOrder) -> VisitOutcome:
     if order.want_remedy:
         # The service takes the 8.4's values from the CPL's other entry for the model.
         request = replace(request, remedy=RemedyKind.UPDATE_INVENTORY)
+    elif order.want_manual_change:
+        request = replace(request, remedy=RemedyKind.MANUAL_INVENTORY_CHANGE)
     return record_visit(ctx, request, confirm_repeat=order.confirm_repeat)
 
 

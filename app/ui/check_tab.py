@@ -455,6 +455,7 @@ class CheckTab(QWidget):
                 wan=choices.wan, aerial=choices.aerial, premise=choices.premise, metal=choices.metal,
                 connectivity=choices.connectivity, shared=choices.shared,
                 override_reason=choices.override_reason, remedy_chosen=choices.remedy_chosen,
+                manual_change=choices.manual_change,
                 scenario=choices.scenario,
             ))
         except DomainInputError as exc:

@@ -35,6 +35,7 @@ class VisitChoices(NamedTuple):
     shared: bool
     override_reason: str
     remedy_chosen: bool
+    manual_change: bool = False  # the alternative: the back office asks the DCC by hand
     #: ``existing-hub`` / ``new-hub`` as the installer confirmed it (None: not chosen).
     scenario: str | None = None
 
@@ -69,6 +70,13 @@ class RecordPanel(QWidget):
         v.remedy.setToolTip(self.tr("8.4 Update Inventory moves the PPMID to its other CPL entry; "
                                     "the back office must approve it before it is sent."))
         v.remedy.hide()  # offered only with a verdict that calls for it (set_verdict)
+        v.manual_change.setText(self.tr("Or ask the DCC for a manual inventory &change"))
+        v.manual_change.setToolTip(self.tr("Recorded with the visit for the back office, which asks the DCC; "
+                                           "no request is queued for it"))
+        v.manual_change.hide()
+        # One remedy or the other, never both.
+        v.remedy.toggled.connect(lambda on: v.manual_change.setChecked(False) if on else None)
+        v.manual_change.toggled.connect(lambda on: v.remedy.setChecked(False) if on else None)
         v.override_label.setText(
             self.tr("STOP verdict: to record anyway, type the &override reason (it is kept with the record)")
         )
@@ -141,8 +149,10 @@ class RecordPanel(QWidget):
         self._blocker = None  # a new verdict: the window sets the session's blocker again
         offer = any(r.action is RemedyAction.QUEUE_UPDATE_INVENTORY for r in remedies)
         self.view.remedy.setVisible(offer)
+        self.view.manual_change.setVisible(offer)
         if not offer:
             self.view.remedy.setChecked(False)
+            self.view.manual_change.setChecked(False)
         if level != "block":
             self.view.override.clear()
         if level is None:
@@ -188,6 +198,7 @@ class RecordPanel(QWidget):
         self.view.override.clear()
         self.view.abort_reason.clear()
         self.view.remedy.setChecked(False)
+        self.view.manual_change.setChecked(False)
 
     def _on_scenario_changed(self, _index: int) -> None:
         if not self._proposing:
@@ -255,6 +266,7 @@ class RecordPanel(QWidget):
             shared=v.shared.isChecked(),
             override_reason=v.override.text().strip() if self._level == "block" else "",
             remedy_chosen=v.remedy.isVisible() and v.remedy.isChecked(),
+            manual_change=v.manual_change.isVisible() and v.manual_change.isChecked(),
             scenario=v.scenario.currentData() or None,
         )
 

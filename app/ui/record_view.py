@@ -68,6 +68,9 @@ class RecordView(QVBoxLayout):
         self.aerial.setObjectName("aerialInput")
         self.remedy = QCheckBox(self.box)
         self.remedy.setObjectName("remedyInput")
+        # The alternative to the 8.4: the supplier asks the DCC to change the inventory by hand.
+        self.manual_change = QCheckBox(self.box)
+        self.manual_change.setObjectName("manualInventoryChangeInput")
         survey = QHBoxLayout()
         survey.addWidget(self.metal)
         survey.addWidget(self.connectivity)
@@ -94,6 +97,7 @@ class RecordView(QVBoxLayout):
         location_row.addWidget(self.aerial)
         self.form.addRow(self.location_label, location_row)
         self.form.addRow(self.remedy)
+        self.form.addRow(self.manual_change)
         inner = QVBoxLayout(self.box)
         inner.addLayout(self.form)
         self.addWidget(self.box)
@@ -143,10 +147,10 @@ class RecordView(QVBoxLayout):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
         glove(self.scenario, self.meter, self.wan, self.premise, self.location, self.metal, self.connectivity, self.shared,
-              self.aerial, self.remedy, self.override, self.abort_reason, self.abort)
+              self.aerial, self.remedy, self.manual_change, self.override, self.abort_reason, self.abort)
         #: The form's and the strip's controls in the order they are seen (and tabbed through).
         self.tab_chain: list[QWidget] = [
             self.scenario, self.meter, self.wan, self.premise, self.metal, self.connectivity, self.shared, self.location,
-            self.aerial, self.remedy, self.override, self.record, self.abort_reason, self.abort,
+            self.aerial, self.remedy, self.manual_change, self.override, self.record, self.abort_reason, self.abort,
         ]
         set_tab_order(self.tab_chain)
