@@ -75,3 +75,21 @@ def test_a_local_change_in_the_window_rechecks_and_is_recorded_with_its_source(h
     assert any(e.action == "regime.changed_locally" for e in journal_entries(hubcheck.window.ctx))
     outcome = hubcheck.record()
     assert (outcome.regime, outcome.regime_source) == ("mp202", "local")
+
+
+def test_the_s1sp_cohorts_are_set_on_the_settings_page(hubcheck) -> None:
+    from PySide6.QtCore import Qt
+
+    window = hubcheck.window
+    window.show_tab(2)
+    field = hubcheck.widget("s1spCohortsInput")
+    field.setText("S1SP-B=FOC, S1SP-A=IOC")
+    with hubcheck.qtbot.waitSignal(window.settingsSaved, timeout=10_000):
+        hubcheck.qtbot.mouseClick(hubcheck.widget("saveSettingsButton"), Qt.MouseButton.LeftButton)
+    saved = str(window.ctx.settings.load().values["s1sp_cohorts"])
+    assert "S1SP-B=FOC" in saved and "S1SP-A=IOC" in saved
+    field.setText("S1SP-B=NOPE")
+    hubcheck.qtbot.mouseClick(hubcheck.widget("saveSettingsButton"), Qt.MouseButton.LeftButton)
+    error = hubcheck.widget("settingsError_s1sp_cohorts")
+    hubcheck.qtbot.waitUntil(lambda: error.isVisible(), timeout=10_000)
+    assert "IOC, MOC-Secure or FOC" in error.text() or "IOC, MOC-Secure, FOC" in error.text()

@@ -44,6 +44,7 @@ class SettingsPage(QWidget):
             "sound_enabled": self.tr("Sound"),
             "join_time_period": self.tr("&Join time period (seconds)"),
             "duis_schema": self.tr("DUIS sche&ma file"),
+            "s1sp_cohorts": self.tr("SMETSself.tr("SMETS1 &cohorts (S1SP)")1 cohorts (S1SP)"),
             "text_scale": self.tr("Te&xt size"),
             "high_contrast": self.tr("Contrast"),
             "data_dir": self.tr("Data &folder"),
@@ -71,6 +72,9 @@ class SettingsPage(QWidget):
             v.text_scale.addItem(self.tr("%1%").replace("%1", str(percent)), percent)
         v.high_contrast.setText(self.tr("&High contrast (black and white, for bright sun)"))
         v.schema.setPlaceholderText(self.tr("Empty: use the bundled copy when present"))
+        v.s1sp_cohorts.setPlaceholderText(self.tr("e.g. S1SP-A=IOC, S1SP-B=FOC (empty: read from the S1SP's name)"))
+        v.s1sp_cohorts.setToolTip(self.tr("Which SMETS1 cohort each S1SP value in the DCC's inventory means: "
+                                          "IOC, MOC-Secure or FOC. It decides the SMETS1 caveats."))
         v.save.setText(self.tr("&Save settings  (Ctrl+S)"))
         v.revert.setText(self.tr("Re&vert"))
         for label in v.labels.values():
@@ -100,6 +104,7 @@ class SettingsPage(QWidget):
         v.sound.setChecked(bool(values.get("sound_enabled", True)))
         v.join_time.setValue(int(values.get("join_time_period", 3600)))
         v.schema.setText(str(values.get("duis_schema", "")))
+        v.s1sp_cohorts.setText(str(values.get("s1sp_cohorts", "")))
         v.text_scale.setCurrentIndex(max(0, v.text_scale.findData(int(values.get("text_scale", 100)))))
         v.high_contrast.setChecked(bool(values.get("high_contrast", False)))
         v.data_dir.setText(str(self._data_dir))
@@ -137,6 +142,7 @@ class SettingsPage(QWidget):
             "sound_enabled": "true" if v.sound.isChecked() else "false",
             "join_time_period": str(v.join_time.value()),
             "duis_schema": v.schema.text(),
+            "s1sp_cohorts": v.s1sp_cohorts.text(),
             "text_scale": str(v.text_scale.currentData()),
             "high_contrast": "true" if v.high_contrast.isChecked() else "false",
         }

@@ -70,6 +70,8 @@ class SettingsPageView(QVBoxLayout):
         self.join_time.setObjectName("joinTimeInput")
         self.schema = QLineEdit(body)
         self.schema.setObjectName("duisSchemaInput")
+        self.s1sp_cohorts = QLineEdit(body)
+        self.s1sp_cohorts.setObjectName("s1spCohortsInput")
         self.text_scale = QComboBox(body)
         self.text_scale.setObjectName("textScaleInput")
         self.high_contrast = QCheckBox(body)
@@ -83,7 +85,7 @@ class SettingsPageView(QVBoxLayout):
             ("regime", self.regime), ("originator_id", self.originator), ("backoffice_url", self.url),
             ("backoffice_token", token_row), ("decoder", self.decoder), ("camera", self.camera),
             ("wedge_max_interval_ms", self.wedge_interval), ("wedge_min_length", self.wedge_length),
-            ("sound_enabled", self.sound), ("join_time_period", self.join_time), ("duis_schema", self.schema),
+            ("sound_enabled", self.sound), ("join_time_period", self.join_time), ("duis_schema", self.schema), ("s1sp_cohorts", self.s1sp_cohorts),
             ("text_scale", self.text_scale), ("high_contrast", self.high_contrast), ("data_dir", self.data_dir),
         )
         for key, field in rows:
@@ -140,5 +142,5 @@ class SettingsPageView(QVBoxLayout):
         outer.addStretch(1)
         self.addWidget(scroll)
         glove(self.regime, self.originator, self.url, self.token, self.show_token, self.decoder, self.camera,
-              self.wedge_interval, self.wedge_length, self.sound, self.join_time, self.schema, self.text_scale,
+              self.wedge_interval, self.wedge_length, self.sound, self.join_time, self.schema, self.s1sp_cohorts, self.text_scale,
               self.high_contrast, self.data_dir, self.save, self.revert)
