@@ -44,7 +44,7 @@ class SettingsPage(QWidget):
             "sound_enabled": self.tr("Sound"),
             "join_time_period": self.tr("&Join time period (seconds)"),
             "duis_schema": self.tr("DUIS sche&ma file"),
-            "s1sp_cohorts": self.tr("SMETSself.tr("SMETS1 &cohorts (S1SP)")1 cohorts (S1SP)"),
+            "s1sp_cohorts": self.tr("SMETS&1 cohorts (S1SP)"),
             "text_scale": self.tr("Te&xt size"),
             "high_contrast": self.tr("Contrast"),
             "data_dir": self.tr("Data &folder"),
