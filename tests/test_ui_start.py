@@ -147,11 +147,12 @@ def test_reopening_keeps_the_queue(qtbot, hubcheck_sample_data_dir) -> None:
     driver.pick_job("J-000101")
     driver.scan_ppmid("Z:0A1B2C0000000014$I:30313233343536373839414243444546F596")
     driver.scan_hub("0A-1B-2C-00-00-00-00-12")
-    driver.record()
+    queued = len(driver.record().intents)
+    assert queued >= 5  # the scenario decides how many (A5): whatever it queued survives a restart
     window.shutdown()
     window.close()
     again = open_window(qtbot, hubcheck_sample_data_dir)
-    qtbot.waitUntil(lambda: again.view.queue_count.text() == "Queued: 6")
+    qtbot.waitUntil(lambda: again.view.queue_count.text() == f"Queued: {queued}")
     again.shutdown()
 
 
