@@ -141,8 +141,11 @@ def test_switching_regime_changes_the_verdict(hubcheck) -> None:
     assert hubcheck.regime_text == "Regime: Tactical"
 
     hubcheck.set_regime("mp202")
-    hubcheck.wait_verdict("ok")
-    assert hubcheck.level_text == "OK"
+    # MP202 follows the hub (SMETS1); the sample CPL is tactical-era, so it has no SMETS1 row
+    # at the pre-notified firmware: a warning the DCC will look for that row (DOMAIN A2).
+    hubcheck.wait_verdict("warn")
+    assert hubcheck.level_text == "WARNING"
+    assert "RESULTING_ENTRY_MISSING" in hubcheck.reason_codes()
     assert hubcheck.resulting_text == "SMETS1"
     assert hubcheck.regime_text == "Regime: MP202"
     assert "Regime: MP202" in hubcheck.text("verdictRegimeLabel")
