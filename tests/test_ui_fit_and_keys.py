@@ -220,10 +220,13 @@ def test_tab_goes_through_the_check_tab_in_visual_order(open_at: Callable[[int],
         press(qtbot, "Tab")
         seen.append(QApplication.focusWidget())
     names = [_name(w) for w in seen]
+    # The STOP pairing's hub is an existing SMETS1 hub: its SM WAN choice is greyed out (no 8.14
+    # is queued), so Tab passes it by.
+    wan = ["smWanInput"] if hubcheck.widget("smWanInput").isEnabled() else []
     assert names == [
         "jobSearchInput", "jobTable", "ppmidScanInput", "ppmidScanCameraButton", "hubScanInput",
-        "hubScanCameraButton", "visitScenarioInput", "meterInput", "smWanInput", "hubLocationInput", "aerialInput", "remedyInput",
-        "overrideReasonInput", "recordInstallButton", "abortReasonInput",
+        "hubScanCameraButton", "visitScenarioInput", "meterInput", *wan, "hubLocationInput", "aerialInput",
+        "remedyInput", "manualInventoryChangeInput", "overrideReasonInput", "recordInstallButton", "abortReasonInput",
     ], names
     for first, second in zip(seen, seen[1:], strict=False):
         assert first is not None and second is not None
