@@ -14,13 +14,8 @@ itself (measured: xdotool's keys reach the focused widget with and without one).
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -28,7 +23,7 @@ from app.scan.field import STATE_EMPTY, STATE_OK, ScanField
 from app.scan.wedge import WedgeDetector
 from app.testing.driver import HubCheckDriver
 from app.testing.samples import case_for
-from tests.availability import unavailable
+from tests.xserver import require_x_server, xdotool
 
 pytest_plugins = ["app.testing.plugin"]
 pytestmark = pytest.mark.xserver
@@ -44,22 +39,7 @@ HOW = (
 
 @pytest.fixture
 def x_keys(qapp: QApplication) -> None:
-    """Skip (locally) or fail (CI) unless Qt talks to a real X server and xdotool is there."""
-    if QGuiApplication.platformName() != "xcb" or not os.environ.get("DISPLAY"):
-        unavailable(
-            f"needs a real X server: Qt platform is {QGuiApplication.platformName()!r}, "
-            f"DISPLAY is {os.environ.get('DISPLAY')!r}", HOW,
-        )
-    if shutil.which("xdotool") is None:
-        unavailable("needs xdotool to make X key events", "bash scripts/setup.sh installs it (as root)")
-
-
-def xdotool(qtbot: QtBot, *args: str) -> None:
-    """Run xdotool while the event loop keeps going, so the keys arrive as they are made."""
-    with subprocess.Popen(["xdotool", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as proc:
-        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=20_000)
-        output, _ = proc.communicate()
-    assert proc.returncode == 0, f"xdotool {' '.join(args)} failed ({proc.returncode}): {output.decode(errors='replace')}"
+    require_x_server(HOW)
 
 
 def scanner_types(qtbot: QtBot, label: str) -> None:

@@ -16,16 +16,13 @@ offscreen platform) the tests skip, saying how to run them; in CI they fail inst
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -45,7 +42,7 @@ from app.testing.driver import HubCheckDriver
 from app.testing.samples import case_for
 from app.testing.window import open_window
 from app.ui.fit import GLOVE_HEIGHT, visible_in
-from tests.availability import unavailable
+from tests.xserver import require_x_server, xdotool
 
 pytest_plugins = ["app.testing.plugin"]
 pytestmark = pytest.mark.xserver
@@ -59,11 +56,7 @@ HOW = (
 
 @pytest.fixture
 def x_server(qapp: QApplication) -> None:
-    """Skip (locally) or fail (CI) unless Qt talks to a real X server and xdotool is there."""
-    if QGuiApplication.platformName() != "xcb" or not os.environ.get("DISPLAY"):
-        unavailable(f"needs a real X server: Qt platform is {QGuiApplication.platformName()!r}", HOW)
-    if shutil.which("xdotool") is None:
-        unavailable("needs xdotool to make X key events", "bash scripts/setup.sh installs it (as root)")
+    require_x_server(HOW)
 
 
 @pytest.fixture
@@ -91,14 +84,6 @@ def _stop_verdict(hubcheck: HubCheckDriver) -> None:
     hubcheck.scan_hub(STOP.hub_label)
     hubcheck.wait_verdict("block")
     hubcheck.qtbot.waitUntil(lambda: hubcheck.widget("remedyInput").isVisible())
-
-
-def xdotool(qtbot: QtBot, *args: str) -> None:
-    """Run xdotool while the event loop keeps going, so the keys arrive as they are made."""
-    with subprocess.Popen(["xdotool", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as proc:
-        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=20_000)
-        output, _ = proc.communicate()
-    assert proc.returncode == 0, f"xdotool {' '.join(args)} failed: {output.decode(errors='replace')}"
 
 
 def press(qtbot: QtBot, key: str) -> None:
