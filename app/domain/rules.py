@@ -380,19 +380,7 @@ def _hub_sources(data: PairingInput, builder: _VerdictBuilder) -> str:
                     RemedyAction.CONTACT_BACK_OFFICE, "Ask the back office to confirm the hub's SMETS generation."
                 )
         return dcc.source_name
-    for conflict in find_conflicts(packs):
-        builder.add(
-            ReasonCode.PRENOTIFICATION_CONFLICT,
-            variant="hub",
-            device_id=hub_id,
-            first=conflict.first.source_name,
-            second=conflict.second.source_name,
-            differences=conflict.describe(),
-        )
-        builder.remedy(
-            RemedyAction.CONTACT_BACK_OFFICE,
-            "Ask the back office which record of this device is right, and to correct the other.",
-        )
+    _add_conflicts(builder, packs, hub_id, variant="hub")
     if data.hub_record is not None:
         return data.hub_record.source_name
     return "the job pack"
@@ -433,14 +421,18 @@ def _hub_cpl_status(record: DeviceRecord, entry: CplEntry | None, builder: _Verd
 def _ppmid_conflicts(data: PairingInput, builder: _VerdictBuilder) -> None:
     """PRENOTIFICATION_CONFLICT: two records of the PPMID (job packs, or a pack and the DCC's
     8.2) disagree on its Device Model or generation; both sources are named."""
-    for conflict in find_conflicts(list(data.ppmid_records)):
-        builder.add(
-            ReasonCode.PRENOTIFICATION_CONFLICT,
-            device_id=data.ppmid_scan.device_id,
-            first=conflict.first.source_name,
-            second=conflict.second.source_name,
-            differences=conflict.describe(),
-        )
+    _add_conflicts(builder, list(data.ppmid_records), data.ppmid_scan.device_id)
+
+
+def _add_conflicts(builder: _VerdictBuilder, records: Sequence[DeviceRecord], device_id: object,
+                   variant: str = "") -> None:
+    """One PRENOTIFICATION_CONFLICT per pair of records that disagree, naming both sources."""
+    for conflict in find_conflicts(list(records)):
+        facts: dict[str, object] = {"device_id": device_id, "first": conflict.first.source_name,
+                                    "second": conflict.second.source_name, "differences": conflict.describe()}
+        if variant:
+            facts["variant"] = variant
+        builder.add(ReasonCode.PRENOTIFICATION_CONFLICT, **facts)
         builder.remedy(
             RemedyAction.CONTACT_BACK_OFFICE,
             "Ask the back office which record of this device is right, and to correct the other.",
