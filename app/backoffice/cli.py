@@ -1,7 +1,9 @@
 """``hubcheck-backoffice``: run the service and administer its database.
 
     hubcheck-backoffice --db URL serve [--host 127.0.0.1] [--port 8080] [--simulate-dcc ...]
-    hubcheck-backoffice --db URL token create NAME [--admin]     (prints the token alone)
+    hubcheck-backoffice --db URL token create NAME [--admin] [--expires YYYY-MM-DD]  (prints the token alone)
+    hubcheck-backoffice --db URL token list [NAME]
+    hubcheck-backoffice --db URL token revoke NAME | --id N | --prefix TEXT
     hubcheck-backoffice --db URL cpl upload FILE [--date YYYY-MM-DD]
     hubcheck-backoffice --db URL jobs upload FILE [--installer NAME]
     hubcheck-backoffice --db URL regime set mp202 --effective 2027-01-01
@@ -39,7 +41,16 @@ from app.backoffice.regime import regime_on, set_regime
 from app.backoffice.schemas import STATES
 from app.backoffice.settings import get_originator, set_originator
 from app.backoffice.timeutil import gb_today, utcnow
-from app.backoffice.tokens import TokenError, create_token, find_installer, revoke_tokens
+from app.backoffice.tokens import (
+    TokenError,
+    TokenInfo,
+    expiry_from_date,
+    find_installer,
+    issue_token,
+    list_tokens,
+    revoke_token,
+    revoke_tokens,
+)
 from app.backoffice.transitions import TransitionError
 from app.backoffice.views import full_intent_view, intent_views
 from app.domain.errors import DomainInputError
@@ -77,6 +88,12 @@ def _key(text: str) -> str:
 def _limit(text: str) -> int:
     if not (text.strip().isascii() and text.strip().isdigit() and 1 <= int(text) <= 10_000):
         raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 10000")
+    return int(text)
+
+
+def _token_id(text: str) -> int:
+    if not (text.strip().isascii() and text.strip().isdigit() and 0 < int(text) < 2**31):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a token id (a number from token list)")
     return int(text)
 
 
@@ -154,16 +171,46 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
+    expires = expiry_from_date(args.expires) if args.expires is not None else None
     with _session(args, write=True) as session:
-        token = create_token(session, args.name, utcnow(), admin=args.admin)
+        token, _info = issue_token(session, args.name, utcnow(), admin=args.admin, expires_at=expires)
     print(token)
     return EXIT_OK
 
 
+def _token_json(info: TokenInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "installer": info.installer,
+        "prefix": info.prefix,
+        "admin": info.admin,
+        "state": info.state(utcnow()),
+        "created_at": info.created_at.isoformat(),
+        "expires_at": info.expires_at.isoformat() if info.expires_at else None,
+        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
+    }
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    with _session(args, write=False) as session:
+        tokens = list_tokens(session, args.name)
+    _print_json({"tokens": [_token_json(info) for info in tokens]})
+    return EXIT_OK
+
+
 def cmd_token_revoke(args: argparse.Namespace) -> int:
+    chosen = sum(x is not None for x in (args.name, args.id, args.prefix))
+    if chosen != 1:
+        raise CliError("token revoke: give exactly one of NAME (every token of NAME), --id N or --prefix TEXT")
     with _session(args, write=True) as session:
-        count = revoke_tokens(session, args.name, utcnow())
-    print(f"revoked {count} token(s) of {args.name}")
+        if args.name is not None:
+            count = revoke_tokens(session, args.name, utcnow())
+            message = f"revoked {count} token(s) of {args.name}"
+        else:
+            info = revoke_token(session, utcnow(), token_id=args.id, prefix=args.prefix)
+            role = "admin" if info.admin else "installer"
+            message = f"revoked token {info.id} ({info.prefix}…, {role}) of {info.installer}"
+    print(message)
     return EXIT_OK
 
 
@@ -315,10 +362,27 @@ def build_parser() -> argparse.ArgumentParser:
     create = _sub(token_cmds, "create", "issue a token for NAME (printed alone on stdout)", cmd_token_create)
     create.add_argument("name")
     create.add_argument(
-        "--admin", action="store_true", help="the token may upload files and report DCC events"
+        "--admin",
+        action="store_true",
+        help="this token (only this one) may upload files and report DCC events",
     )
-    revoke = _sub(token_cmds, "revoke", "revoke every token of NAME", cmd_token_revoke)
-    revoke.add_argument("name")
+    create.add_argument(
+        "--expires",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the token stops working at the start of this GB date (default: never)",
+    )
+    token_list = _sub(
+        token_cmds, "list", "every token (or NAME's): id, prefix, role, state; never the token (JSON)", cmd_token_list
+    )
+    token_list.add_argument("name", nargs="?", default=None)
+    revoke = _sub(
+        token_cmds, "revoke", "revoke every token of NAME, or one token by --id or --prefix", cmd_token_revoke
+    )
+    revoke.add_argument("name", nargs="?", default=None)
+    revoke.add_argument("--id", type=_token_id, default=None, help="the token's id (token list)")
+    revoke.add_argument("--prefix", default=None, help="the token's first characters (token list)")
 
     cpl = _sub(commands, "cpl", "CPL files")
     cpl_cmds = cpl.add_subparsers(dest="cpl_command", metavar="ACTION", parser_class=_Parser)

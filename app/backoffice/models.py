@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -100,6 +101,14 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    #: The role belongs to the token, not to the installer's name: a new plain token for an
+    #: installer who also holds an admin token is a plain token, and revoking one ends its role.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: After this instant the token no longer authenticates (None: it does not expire).
+    expires_at: Mapped[datetime | None]
+    #: The token's first characters, kept in clear so an operator can name one token to revoke
+    #: (about 48 of its 256 bits: the rest still cannot be guessed).
+    prefix: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class Intent(Base):

@@ -37,18 +37,22 @@ def _unauthorised(message: str) -> HTTPException:
 
 def get_principal(
     store: Annotated[Store, Depends(get_store)],
+    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
-    """The caller behind the bearer token; 401 for a missing, unknown or revoked one."""
+    """The caller behind the bearer token; 401 for a missing, unknown, revoked or expired one.
+
+    ``clock`` (the app's) decides expiry.
+    """
     if credentials is None or not credentials.credentials:
         raise _unauthorised("authentication required: send 'Authorization: Bearer <token>'")
     token = credentials.credentials
     if len(token) > MAX_TOKEN_CHARS:
         raise _unauthorised("the bearer token is not valid")
     with store.read() as session:
-        principal = authenticate(session, token)
+        principal = authenticate(session, token, clock())
     if principal is None:
-        raise _unauthorised("the bearer token is not valid (unknown or revoked)")
+        raise _unauthorised("the bearer token is not valid (unknown, revoked or expired)")
     return principal
 
 
