@@ -91,15 +91,6 @@ def _limit(text: str) -> int:
     return int(text)
 
 
-def _max_intakes(text: str) -> int:
-    from app.backoffice.web.admission import AdmissionError, parse_limit
-
-    try:
-        return parse_limit(text, "--max-intakes")
-    except AdmissionError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _token_id(text: str) -> int:
     if not (text.strip().isascii() and text.strip().isdigit() and 0 < int(text) < 2**31):
         raise argparse.ArgumentTypeError(f"{text!r} is not a token id (a number from token list)")
@@ -155,6 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.backoffice.web.app import create_app
+    from app.backoffice.web.guards import KEEP_ALIVE_SECONDS, GuardedH11Protocol
 
     rules = [parse_rule(text) for text in args.dcc_rule]
     if (rules or args.dcc_delay is not None) and not args.simulate_dcc:
@@ -165,16 +157,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         simulator = DccSimulator(
             store, delay=args.dcc_delay if args.dcc_delay is not None else 2.0, rules=rules
         )
-    from app.backoffice.web.admission import AdmissionError, limit_from_env
-
+    app = create_app(store, simulator=simulator)
     try:
-        max_intakes = args.max_intakes if args.max_intakes is not None else limit_from_env()
-    except AdmissionError as exc:
-        store.dispose()
-        raise CliError(str(exc)) from None
-    app = create_app(store, simulator=simulator, max_intakes=max_intakes)
-    try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            http=GuardedH11Protocol,  # a header-read timeout uvicorn lacks (docs/API.md, "Limits")
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        )
     finally:
         store.dispose()
     return EXIT_OK
@@ -357,14 +349,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8080)
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
-    )
-    serve.add_argument(
-        "--max-intakes",
-        type=_max_intakes,
-        default=None,
-        metavar="N",
-        help="intake batches in progress per worker; past it 503 + Retry-After "
-        "(default $HUBCHECK_BACKOFFICE_MAX_INTAKES, else 8)",
     )
     serve.add_argument("--simulate-dcc", action="store_true", help="answer accepted intents like a DCC would")
     serve.add_argument(

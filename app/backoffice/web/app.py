@@ -18,47 +18,20 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.backoffice.db import Store
 from app.backoffice.dccsim import DccSimulator
-from app.backoffice.files import MAX_FILE_BYTES
+from app.backoffice.models import SCHEMA_VERSION
 from app.backoffice.schemas import InstallIn, IntentIn, WhoAmI
 from app.backoffice.timeutil import utcnow
 from app.backoffice.validation import safe_text
-from app.backoffice.web import admin, files, health, installs, intents, regime
-from app.backoffice.web.admission import AdmissionControl, IntakeGate, limit_from_env
+from app.backoffice.web import admin, files, installs, intents, regime
 from app.backoffice.web.deps import PrincipalDep
+from app.backoffice.web.guards import RequestGuard
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 32 * 1024 * 1024
 API_VERSION = "1.0.0"
-
-
-class BodyLimit:
-    """Refuse a request whose declared Content-Length is over the limit (413) before reading it.
-
-    Admin uploads have their own, larger limit (and also count streamed bytes themselves).
-    """
-
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            limit = MAX_FILE_BYTES if str(scope.get("path", "")).startswith("/v1/admin/") else self.limit
-            for name, value in scope.get("headers", []):
-                if name == b"content-length" and value.isdigit() and int(value) > limit:
-                    response = JSONResponse(
-                        {
-                            "detail": f"the request body is over {limit // (1024 * 1024)} MiB; send smaller batches"
-                        },
-                        status_code=413,
-                    )
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
 
 
 def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -80,12 +53,6 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
     async def _busy(_request: Request, exc: Exception) -> JSONResponse:
-        if health.is_disk_full(exc):  # not "busy, retry shortly": nothing fits until someone acts
-            log.error("the database's disk is full")
-            return JSONResponse(
-                {"detail": "the back office's database is full; nothing was stored; tell the supplier"},
-                status_code=507,
-            )
         log.warning("database busy or unreachable: %s", exc)
         return JSONResponse(
             {"detail": "the database is busy or unreachable; retry shortly"},
@@ -128,7 +95,6 @@ def create_app(
     *,
     simulator: DccSimulator | None = None,
     clock: Callable[[], datetime] = utcnow,
-    max_intakes: int | None = None,
 ) -> FastAPI:
     """Build the service around an open store; the simulator (if any) runs for the app's lifetime."""
 
@@ -156,15 +122,14 @@ def create_app(
     for module in (intents, installs, files, regime, admin):
         app.include_router(module.router)
 
-    app.state.intake_gate = IntakeGate(limit=max_intakes if max_intakes is not None else limit_from_env())
-    app.include_router(health.router)
+    @app.get("/v1/health", tags=["health"], summary="Liveness (no token needed)")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "schema_version": SCHEMA_VERSION, "dcc_simulator": simulator is not None}
 
     @app.get("/v1/whoami", response_model=WhoAmI, tags=["health"], summary="Who the token belongs to")
     def whoami(principal: PrincipalDep) -> WhoAmI:
         return WhoAmI(installer=principal.name, admin=principal.is_admin)
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
-    app.add_middleware(BodyLimit)
-    # Outside the other guards (a refusal does no work: no body, no token look-up, no database).
-    app.add_middleware(AdmissionControl, gate=app.state.intake_gate)
+    app.add_middleware(RequestGuard)
     return app
