@@ -2,7 +2,9 @@
 
 The caller opens the write transaction; this module validates each item, finds every
 already-known key with a single ``IN`` query, inserts the new intents and their first
-status changes in two bulk statements, and returns per-item verdicts.
+status changes in two bulk statements, and returns per-item verdicts. Only the part that
+stores new intents runs under the change-counter lock, which every storing intake queues
+for: under load the time spent holding it decides the throughput.
 
 The first state is ``accepted``, or ``waiting`` for an intent with unmet prerequisites or
 a pending approval, or ``failed`` when a prerequisite has already failed (see
@@ -43,7 +45,6 @@ def intake_intents(
     keys = {item.key for item in items if item.model is not None and item.key is not None}
     if not keys:
         return items
-    lock_changes(session)
     refused = foreign_prerequisites(session, installer_id, [i.model for i in items if i.model is not None])
     for item in items:
         if item.key in refused:
@@ -59,6 +60,13 @@ def intake_intents(
     }
     to_insert = classify(items, existing, lambda r: r.installer_id, lambda r: r.payload_sha256, installer_id)
     if to_insert:
+        # The change-counter lock serialises every intake that stores something, so it is taken
+        # as late as correctness allows: after the key look-up (a concurrent insert of the same
+        # key is caught by the unique index, and the retry ends as a replay or a conflict) and
+        # before the prerequisites' states are read (so a prerequisite failing at the same time
+        # either is seen here, or sees the dependants stored here). A batch of replays takes
+        # no lock at all.
+        lock_changes(session)
         first_seq = reserve_changes(session, len(to_insert))
         models = [item.model for item in to_insert if item.model is not None]
         invalid = {

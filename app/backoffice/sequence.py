@@ -29,7 +29,8 @@ def _ensure(session: Session, name: str, start: int = 0) -> None:
 def lock_changes(session: Session) -> None:
     """Take the change-counter lock now (PostgreSQL), so the whole transaction runs in order.
 
-    Intake calls it before looking for existing keys, which makes the look-up race-free.
+    Intake calls it once it knows it has new intents to store, before reading their
+    prerequisites' states; a concurrent insert of the same key is caught by the unique index.
     On SQLite the write transaction's ``BEGIN IMMEDIATE`` already serialises writers.
     """
     session.execute(select(Counter.value).where(Counter.name == CHANGE_COUNTER).with_for_update())

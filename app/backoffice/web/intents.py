@@ -70,12 +70,19 @@ def submit_batch(
     store: StoreDep,
     clock: ClockDep,
 ) -> IntentBatchResult:
-    """One transaction for the whole batch; a bad item is reported, the others are kept."""
+    """One transaction for the whole batch; a bad item is reported, the others are kept.
 
-    def work(session: Session) -> list[BatchItemResult]:
-        return _results(session, intake_intents(session, principal.installer_id, items, clock()))
+    The per-item reports are built after the commit, in a read session: every storing intake
+    queues for the change-counter lock the write transaction holds, so it holds it no longer
+    than storing takes.
+    """
 
-    results = write_with_retry(store, work)
+    def work(session: Session) -> list[Item[IntentIn]]:
+        return intake_intents(session, principal.installer_id, items, clock())
+
+    done = write_with_retry(store, work)
+    with store.read() as session:
+        results = _results(session, done)
     return IntentBatchResult(results=results, **batch_counts(results))
 
 
