@@ -323,3 +323,21 @@ def test_redact_query_keeps_other_parameters() -> None:
     assert redact_query(b"since=5&Access%5FToken=abc&api_key=def") == (
         b"since=5&Access%5FToken=REDACTED&api_key=REDACTED"
     )
+
+
+# --------------------------------------------------------------------------- echoed input
+
+
+def test_error_bodies_cut_an_enormous_field_name(served: Served) -> None:
+    name = "F" * 48_000
+    intent = {"idempotency_key": "6f1c2b1e-1d2a-4c55-9a3e-0b7d9f5e2a10", "srv": "8.11", name: 1}
+    with httpx.Client(
+        base_url=served.base, timeout=10, headers={"Authorization": f"Bearer {served.token}"}
+    ) as http:
+        for path, body in (("/v1/intents", [intent]), ("/v1/installs", [{name: 1}])):
+            answer = http.post(path, json=body)
+            assert answer.status_code in (200, 422), answer.text[:500]
+            assert answer.json()["results"][0]["outcome"] == "invalid"
+            assert len(answer.text) < 4000, f"{path} echoed {len(answer.text)} characters"
+            assert "F" * 1000 not in answer.text
+            assert "more characters" in answer.text  # cut, and says so

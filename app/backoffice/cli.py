@@ -30,6 +30,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.backoffice.db import ENV_DB, Store, StoreError, open_store
@@ -472,6 +473,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         TransitionError,
     ) as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except DBAPIError as exc:  # an unreachable or refusing database: one line, not a traceback
+        from app.backoffice.web.guards import db_error_line
+
+        print(f"cannot use the database: {db_error_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # e.g. a SQLite path whose folder cannot be made
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"cannot use the database: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -99,6 +99,19 @@ def expiry_from_date(day: date) -> datetime:
     return as_utc(midnight)
 
 
+def new_token() -> str:
+    """32 random bytes, URL-safe, never starting with ``-``.
+
+    About 1 in 64 URL-safe tokens would start with ``-``, which a command line reads as an
+    option (``hubcheck settings set backoffice_token -Xy...`` fails, and so would
+    ``token revoke --prefix -Xy``). Drawing again keeps every other token equally likely.
+    """
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
+
+
 def issue_token(
     session: Session, name: str, now: datetime, *, admin: bool = False, expires_at: datetime | None = None
 ) -> tuple[str, TokenInfo]:
@@ -109,7 +122,7 @@ def issue_token(
     if expires_at is not None and as_utc(expires_at) <= as_utc(now):
         raise TokenError(f"the expiry {expires_at.isoformat()} is not in the future")
     installer = get_or_create_installer(session, name, now)
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     row = ApiToken(
         installer_id=installer.id,
         token_hash=token_digest(token),

@@ -81,9 +81,19 @@ def check_json(value: Any) -> Any:
     return value
 
 
-def safe_text(value: object) -> str:
-    """Text that can always be encoded in a response, whatever the client sent."""
-    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+MAX_ECHO_CHARS = 200
+
+
+def safe_text(value: object, limit: int = MAX_ECHO_CHARS) -> str:
+    """Text that can always be encoded in a response, and short, whatever the client sent.
+
+    Error bodies quote field names and messages back to the client; cut to ``limit``
+    characters, a 48,000-character field name cannot make an answer (or a log) huge.
+    """
+    text = str(value)
+    if len(text) > limit:
+        text = f"{text[:limit]}...({len(text) - limit} more characters)"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def canonical_json(value: Any) -> bytes:

@@ -27,7 +27,7 @@ from app.backoffice.timeutil import utcnow
 from app.backoffice.validation import safe_text
 from app.backoffice.web import admin, files, installs, intents, regime
 from app.backoffice.web.deps import PrincipalDep
-from app.backoffice.web.guards import RequestGuard
+from app.backoffice.web.guards import RequestGuard, db_error_line
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
     async def _busy(_request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database busy or unreachable: %s", exc)
+        log.warning("database busy or unreachable: %s", db_error_line(exc))
         return JSONResponse(
             {"detail": "the database is busy or unreachable; retry shortly"},
             status_code=503,

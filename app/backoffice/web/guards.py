@@ -29,11 +29,13 @@ import anyio.to_thread
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from app.backoffice.db import Store
 from app.backoffice.files import MAX_FILE_BYTES
+from app.backoffice.validation import safe_text
 from app.backoffice.web.deps import get_principal
 
 log = logging.getLogger(__name__)
@@ -256,3 +258,21 @@ class GuardedH11Protocol(H11Protocol):
         if not self.transport.is_closing():
             self._arm_header_timer()  # the next request's headers have the same time
         super().on_response_complete()
+
+
+def db_error_line(exc: BaseException) -> str:
+    """A database error for a log line: the driver's class, SQLSTATE and first message line.
+
+    Never ``str(exc)``: SQLAlchemy appends the SQL and (unless hidden) its parameters, which
+    are client input, and PostgreSQL's DETAIL lines quote values (``Key (x)=(...)``).
+    """
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+    line = f"{type(orig).__name__}{f' [{state}]' if state else ''}"
+    if isinstance(exc, OperationalError):
+        # Connection, resource and lock trouble ("connection refused", "No space left on
+        # device", "database is locked"): worth the operator's eye, and it quotes no data.
+        # Data and integrity errors quote values, so they get the class and SQLSTATE alone.
+        first = (str(orig).strip().splitlines() or [""])[0]
+        line += f": {safe_text(first)}"
+    return line
