@@ -16,9 +16,13 @@ def register(subparsers: Any) -> None:
     get = sub.add_parser("get", help="print one setting's value")
     get.add_argument("key")
     get.set_defaults(handler=_get)
-    set_ = sub.add_parser("set", help="change one setting")
+    set_ = sub.add_parser(
+        "set",
+        help="change one setting",
+        epilog="A value that starts with '-' goes after '--': settings set backoffice_token -- -Ab3...",
+    )
     set_.add_argument("key")
-    set_.add_argument("value")
+    set_.add_argument("value", help="the new value (after '--' when it starts with '-')")
     set_.set_defaults(handler=_set)
     lst = sub.add_parser("list", help="every setting and its value")
     lst.add_argument("--json", action="store_true")
