@@ -1,6 +1,8 @@
 """``hubcheck-backoffice``: run the service and administer its database.
 
-    hubcheck-backoffice --db URL serve [--host 127.0.0.1] [--port 8080] [--simulate-dcc ...]
+    hubcheck-backoffice --db URL serve [--host 127.0.0.1] [--port 8080] [--workers N]
+                                       [--tls-cert FILE --tls-key FILE] [--log-format json] [--simulate-dcc ...]
+    hubcheck-backoffice --db URL db upgrade | db current
     hubcheck-backoffice --db URL token create NAME [--admin] [--expires YYYY-MM-DD]  (prints the token alone)
     hubcheck-backoffice --db URL token list [NAME]
     hubcheck-backoffice --db URL token revoke NAME | --id N | --prefix TEXT
@@ -30,10 +32,17 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.backoffice.db import ENV_DB, Store, StoreError, open_store
+from app.backoffice.db import (
+    ENV_DB,
+    Store,
+    StoreError,
+    check_schema,
+    current_revision,
+    head_revision,
+    open_store,
+)
 from app.backoffice.dccsim import DccSimulator, RuleError, parse_rule
 from app.backoffice.files import UploadError, upload_cpl, upload_jobpack
 from app.backoffice.models import Intent
@@ -98,6 +107,12 @@ def _token_id(text: str) -> int:
     return int(text)
 
 
+def _workers(text: str) -> int:
+    if not (text.strip().isascii() and text.strip().isdigit() and 1 <= int(text) <= 64):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 64")
+    return int(text)
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -118,11 +133,29 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _open(args: argparse.Namespace) -> Store:
+def _open(args: argparse.Namespace, *, upgrade: bool = False) -> Store:
+    """The ``--db`` store. An empty database gets the schema; an older one is refused with
+    "run db upgrade" unless ``upgrade`` (``db upgrade``, ``init``): migrating is a step an
+    operator takes on purpose, after a backup, never a side effect of another command."""
     url = args.db or os.environ.get(ENV_DB, "")
     if not url:
         raise CliError("no database: pass --db URL or set HUBCHECK_BACKOFFICE_DB")
-    return open_store(url)
+    return open_store(url, upgrade=upgrade)
+
+
+def _check_tls(cert: str | None, key: str | None) -> None:
+    """Both or neither, and readable: one line now rather than a TLS traceback at start."""
+    if (cert is None) != (key is None):
+        raise CliError("--tls-cert and --tls-key go together: give both (PEM files) or neither")
+    for option, path in (("--tls-cert", cert), ("--tls-key", key)):
+        if path is None:
+            continue
+        try:
+            head = Path(path).read_bytes()[:4096]
+        except OSError as exc:
+            raise CliError(f"{option}: cannot read {path}: {exc.strerror or exc}") from None
+        if b"-----BEGIN " not in head:
+            raise CliError(f"{option}: {path} is not a PEM file")
 
 
 @contextmanager
@@ -148,11 +181,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app.backoffice.web.app import create_app
     from app.backoffice.web.guards import KEEP_ALIVE_SECONDS, GuardedH11Protocol
+    from app.backoffice.web.logging import ENV_LOG_FORMAT, configure_access_log
 
     rules = [parse_rule(text) for text in args.dcc_rule]
     if (rules or args.dcc_delay is not None) and not args.simulate_dcc:
         raise CliError("--dcc-delay and --dcc-rule need --simulate-dcc")
-    store = _open(args)
+    if args.simulate_dcc and args.workers > 1:
+        raise CliError("--simulate-dcc runs in one process: leave out --workers")
+    _check_tls(args.tls_cert, args.tls_key)
+    store = _open(args, upgrade=False)
     simulator = None
     if args.simulate_dcc:
         simulator = DccSimulator(
@@ -160,11 +197,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     app = create_app(store, simulator=simulator)
     try:
+        if args.workers > 1:
+            # Each worker builds its own app from the environment (app.backoffice.asgi); the
+            # schema is already created or checked above, so no worker races to create it.
+            os.environ[ENV_DB] = args.db or os.environ.get(ENV_DB, "")
+            os.environ[ENV_LOG_FORMAT] = args.log_format
+        configure_access_log(args.log_format)
         uvicorn.run(
-            app,
+            app if args.workers == 1 else "app.backoffice.asgi:app",
             host=args.host,
             port=args.port,
             log_level=args.log_level,
+            workers=args.workers,
+            # Workers import the app and check the schema at once; on a small, busy machine that
+            # takes longer than uvicorn's 5 s health check, which would kill and restart them.
+            timeout_worker_healthcheck=60,
+            access_log=False,  # our own line per request (web/logging.py) replaces uvicorn's
+            ssl_certfile=args.tls_cert,
+            ssl_keyfile=args.tls_key,
             http=GuardedH11Protocol,  # a header-read timeout uvicorn lacks (docs/API.md, "Limits")
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
@@ -174,9 +224,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    _open(args).dispose()
+    _open(args, upgrade=True).dispose()
     print("schema ready")
     return EXIT_OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    store = _open(args, upgrade=True)  # migrates to the newest revision under the migration lock
+    try:
+        check_schema(store)
+        print(f"database at {current_revision(store)} (newest)")
+    finally:
+        store.dispose()
+    return EXIT_OK
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    url = args.db or os.environ.get(ENV_DB, "")
+    if not url:
+        raise CliError("no database: pass --db URL or set HUBCHECK_BACKOFFICE_DB")
+    store = open_store(url, create=False)
+    try:
+        revision = current_revision(store)
+        head = head_revision()
+        if revision == head:
+            state = "newest"
+        elif revision is None:
+            state = "not migrated: run db upgrade"
+        else:
+            state = f"behind {head}: run db upgrade"
+        _print_json({"revision": revision, "head": head, "state": state})
+    finally:
+        store.dispose()
+    return EXIT_OK if revision == head else EXIT_USAGE
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
@@ -351,6 +431,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
+    serve.add_argument(
+        "--workers", type=_workers, default=1, help="worker processes, 1-64 (1); each has its own connection pool"
+    )
+    serve.add_argument("--tls-cert", default=None, metavar="FILE", help="serve HTTPS with this PEM certificate (chain)")
+    serve.add_argument("--tls-key", default=None, metavar="FILE", help="the certificate's PEM private key")
+    serve.add_argument(
+        "--log-format", default="text", choices=["text", "json"], help="request log lines on stderr (text)"
+    )
     serve.add_argument("--simulate-dcc", action="store_true", help="answer accepted intents like a DCC would")
     serve.add_argument(
         "--dcc-delay", type=_seconds, default=None, help="seconds before the simulated answer (2)"
@@ -364,6 +452,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _sub(commands, "init", "create the schema (serve does this too)", cmd_init)
+
+    db = _sub(commands, "db", "the database schema's migrations")
+    db_cmds = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
+    db_cmds.required = True
+    _sub(db_cmds, "upgrade", "migrate the schema to this version's newest revision (back up first)", cmd_db_upgrade)
+    _sub(db_cmds, "current", "the schema's revision and the newest (JSON; exit 2 when behind)", cmd_db_current)
 
     token = _sub(commands, "token", "installer tokens")
     token_cmds = token.add_subparsers(dest="token_command", metavar="ACTION", parser_class=_Parser)
@@ -473,15 +567,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         TransitionError,
     ) as exc:
         print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
-    except DBAPIError as exc:  # an unreachable or refusing database: one line, not a traceback
-        from app.backoffice.web.guards import db_error_line
-
-        print(f"cannot use the database: {db_error_line(exc)}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:  # e.g. a SQLite path whose folder cannot be made
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"cannot use the database: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from app.domain.errors import DomainInputError
 from app.domain.ids import DeviceIdError, parse_device_id
 from app.domain.smets import DEFAULT_REGIME, format_s1sp_cohorts, parse_regime, parse_s1sp_cohorts
+from app.sync.client import plain_http_refusal
 
 SETTINGS_VERSION = 1
 FILE_NAME = "settings.json"
@@ -60,6 +61,35 @@ def _url(value: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SettingError(f"backoffice_url {value!r} must be an http:// or https:// address with a host")
     return value.rstrip("/")
+
+
+def _refuse_plain_http(value: Any) -> None:
+    """Saving a plain http:// address off this machine is refused. Only on saving: a file
+    from before this rule still loads (its URL is kept), and ``hubcheck sync`` then refuses
+    to use it with the same reason, so the installer learns what to change."""
+    refusal = plain_http_refusal(str(value))
+    if refusal is not None:
+        raise SettingError(f"backoffice_url: {refusal}")
+
+
+#: Checks a value must pass to be saved (beyond its parser, which also runs on load).
+SAVE_CHECKS: dict[str, Callable[[Any], None]] = {"backoffice_url": _refuse_plain_http}
+
+
+def _ca_file(value: str) -> str:
+    """A PEM file of the CA(s) the back office's certificate is checked against; empty: the
+    system trust store. Checked when saved so a typo is caught here, not at the next sync."""
+    value = value.strip()
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    try:
+        head = path.read_bytes()[:1_000_000]
+    except OSError as exc:
+        raise SettingError(f"backoffice_ca {value!r} cannot be read: {exc.strerror or exc}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in head:
+        raise SettingError(f"backoffice_ca {value!r} is not a PEM certificate file (-----BEGIN CERTIFICATE-----)")
+    return str(path.resolve())
 
 
 def _s1sp_cohorts(value: str) -> str:
@@ -130,6 +160,7 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("originator_id", "", _originator, "an EUI-64, e.g. 90-B3-D5-1F-30-01-00-00"),
         SettingSpec("backoffice_url", "", _url, "an http(s) URL"),
         SettingSpec("backoffice_token", "", _text, "the token the back office issued", secret=True),
+        SettingSpec("backoffice_ca", "", _ca_file, "a PEM CA file for the back office's certificate; empty: the system's"),
         SettingSpec("duis_schema", "", _text, "path to a DUIS v5.4 XSD file"),
         SettingSpec("decoder", "zxing", _choice("decoder", ("zxing", "zbar")), "zxing, zbar"),
         SettingSpec("camera", "", _text, "a camera name, or empty for the default"),
@@ -213,6 +244,8 @@ class SettingsStore:
     def set(self, key: str, value: str) -> Any:
         spec = require_spec(key)
         parsed = spec.parse(value)
+        if key in SAVE_CHECKS:
+            SAVE_CHECKS[key](parsed)
         values = self.load().values
         values[key] = parsed
         self._write(values)
@@ -222,6 +255,8 @@ class SettingsStore:
         values = self.load().values
         for key, value in updates.items():
             values[key] = require_spec(key).parse(value)
+            if key in SAVE_CHECKS:
+                SAVE_CHECKS[key](values[key])
         self._write(values)
 
     def _write(self, values: dict[str, Any]) -> None:

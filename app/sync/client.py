@@ -14,17 +14,55 @@ results for the worker to mark ``rejected``.
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 USER_AGENT = "HubCheck-sync/1"
+
+
+def plain_http_refusal(url: str) -> str | None:
+    """Why ``url`` may not be used for the back office, or None when it may.
+
+    A plain ``http://`` address would send the installer's token and customers' device ids
+    in clear over the network, so only ``https://`` is accepted, except on this machine
+    (loopback: ``localhost``, 127.0.0.0/8, ``::1``) where nothing crosses a network.
+    """
+    parsed = urlparse(url.strip())
+    if parsed.scheme != "http":
+        return None
+    host = (parsed.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (
+        f"the back office at {url} is plain http:// on another machine: the token would cross the "
+        "network in clear; use its https:// address (and backoffice_ca for a private CA)"
+    )
+
+
+def tls_verify(ca_file: str | None) -> ssl.SSLContext:
+    """What httpx verifies the back office's certificate against: ``backoffice_ca`` when set
+    (a supplier's own CA, PEM), else the system's trust store."""
+    if not ca_file:
+        return ssl.create_default_context()  # the operating system's store (httpx's own is certifi's)
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise BackofficeCaError(f"backoffice_ca {ca_file}: cannot be read as PEM certificates ({exc})") from None
 
 
 class SyncHttpError(Exception):
@@ -46,6 +84,10 @@ class AuthError(SyncHttpError):
 
 class BatchTooLarge(SyncHttpError):
     """The request body was over the server's limit."""
+
+
+class BackofficeCaError(SyncHttpError):
+    """The ``backoffice_ca`` file cannot be used (missing, unreadable, not PEM)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +170,13 @@ class BackofficeClient:
         *,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
+            verify=tls_verify(ca_file),
             headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT}
             if token
             else {"User-Agent": USER_AGENT},

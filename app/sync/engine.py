@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.store import outbox
 from app.sync.backoff import CAP_SECONDS, backoff_delay
-from app.sync.client import AuthError, BackofficeClient, BatchTooLarge, ItemResult, TransientError
+from app.sync.client import (
+    AuthError,
+    BackofficeCaError,
+    BackofficeClient,
+    BatchTooLarge,
+    ItemResult,
+    TransientError,
+    plain_http_refusal,
+)
 from app.sync.lock import SyncLock
 
 if TYPE_CHECKING:  # the context is only passed through; sync depends on store, not services
@@ -484,6 +492,12 @@ def sync_once(
         report.status = "not_configured"
         report.message = "set backoffice_url and backoffice_token to sync (hubcheck settings set KEY VALUE)"
         return report
+    refusal = plain_http_refusal(url) if client is None else None
+    if refusal is not None:  # the settings check refuses it too; a hand-edited file must not leak the token
+        report.status = "not_configured"
+        report.message = refusal
+        return report
+    ca_file = str(ctx.setting("backoffice_ca") or "") or None
     if not ignore_backoff:
         base_url = client.base_url if client is not None else url.rstrip("/")
         if waiting_until(ctx, base_url) is not None:
@@ -498,9 +512,17 @@ def sync_once(
         report.message = "another sync is running for this data folder"
         return report
     own_client = client is None
-    http = client or (
-        BackofficeClient(url, token, timeout=http_timeout) if http_timeout else BackofficeClient(url, token)
-    )
+    try:
+        http = client or (
+            BackofficeClient(url, token, timeout=http_timeout, ca_file=ca_file)
+            if http_timeout
+            else BackofficeClient(url, token, ca_file=ca_file)
+        )
+    except BackofficeCaError as exc:
+        lock.release()
+        report.status = "not_configured"
+        report.message = str(exc)
+        return report
     deadline = started + max_seconds if max_seconds is not None else None
     step = _Pass(
         ctx, http, report, ignore_backoff=ignore_backoff, batch_size=batch_size, deadline=deadline, progress=progress

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from app.sync.client import BackofficeClient
+from app.sync.client import BackofficeCaError, BackofficeClient
 from app.sync.engine import DEFAULT_BATCH, SyncReport, sync_once
 
 if TYPE_CHECKING:
@@ -126,7 +126,10 @@ class SyncService:
         url = str(self.ctx.setting("backoffice_url") or "")
         if not url:
             return False
-        client = BackofficeClient(url, "")
+        try:
+            client = BackofficeClient(url, "", ca_file=str(self.ctx.setting("backoffice_ca") or "") or None)
+        except BackofficeCaError:
+            return False
         try:
             return client.health()
         finally:

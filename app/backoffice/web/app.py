@@ -27,7 +27,8 @@ from app.backoffice.timeutil import utcnow
 from app.backoffice.validation import safe_text
 from app.backoffice.web import admin, files, installs, intents, regime
 from app.backoffice.web.deps import PrincipalDep
-from app.backoffice.web.guards import RequestGuard, db_error_line
+from app.backoffice.web.guards import RequestGuard
+from app.backoffice.web.logging import RequestLog, request_id_of
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
     async def _busy(_request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database busy or unreachable: %s", db_error_line(exc))
+        log.warning("database busy or unreachable: %s", exc)
         return JSONResponse(
             {"detail": "the database is busy or unreachable; retry shortly"},
             status_code=503,
@@ -61,11 +62,16 @@ def _install_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(DBAPIError)
-    async def _db_refused(_request: Request, exc: DBAPIError) -> JSONResponse:
-        # Input checks should stop everything the database could refuse; log loudly if not.
-        log.error("database refused a statement: %s", exc)
+    async def _db_refused(request: Request, exc: DBAPIError) -> JSONResponse:
+        # Input checks stop everything a client could make the database refuse, so a refusal
+        # here is the server's fault (a schema or driver problem): 500 with the request id
+        # that is on the log line, never a 422 telling the laptop to change what it sent.
+        request_id = request_id_of(request.scope)
+        log.error("database fault on request %s: %s", request_id, type(exc.orig or exc).__name__)
         return JSONResponse(
-            {"detail": "the database refused the data; check the values sent"}, status_code=422
+            {"detail": "the back office's database failed on this request; quote the request id to support",
+             "request_id": request_id},
+            status_code=500,
         )
 
 
@@ -132,4 +138,5 @@ def create_app(
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(RequestGuard)
+    app.add_middleware(RequestLog)  # outermost: every answer, refusals included, gets an id and a line
     return app

@@ -56,7 +56,13 @@ def get_principal(
     return principal
 
 
-def get_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+def logged_principal(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """The caller, with its name left for the access log line (web/logging.py; never the token)."""
+    request.state.installer = principal.name
+    return principal
+
+
+def get_admin(principal: Annotated[Principal, Depends(logged_principal)]) -> Principal:
     """An admin caller; 403 for an installer's token."""
     if not principal.is_admin:
         raise HTTPException(
@@ -67,5 +73,5 @@ def get_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Princi
 
 StoreDep = Annotated[Store, Depends(get_store)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+PrincipalDep = Annotated[Principal, Depends(logged_principal)]
 AdminDep = Annotated[Principal, Depends(get_admin)]
