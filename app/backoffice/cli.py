@@ -202,6 +202,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             # schema is already created or checked above, so no worker races to create it.
             os.environ[ENV_DB] = args.db or os.environ.get(ENV_DB, "")
             os.environ[ENV_LOG_FORMAT] = args.log_format
+            if getattr(args, "max_intakes", None) is not None:  # each worker's own admission limit
+                os.environ["HUBCHECK_BACKOFFICE_MAX_INTAKES"] = str(args.max_intakes)
         configure_access_log(args.log_format)
         uvicorn.run(
             app if args.workers == 1 else "app.backoffice.asgi:app",
