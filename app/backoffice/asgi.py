@@ -15,6 +15,7 @@ with one line naming ``hubcheck-backoffice db upgrade``.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -22,7 +23,9 @@ from fastapi import FastAPI
 
 from app.backoffice.db import ENV_DB, StoreError, open_store
 from app.backoffice.web.app import create_app
-from app.backoffice.web.logging import ENV_LOG_FORMAT, LOG_FORMATS, configure_access_log
+from app.backoffice.web.logging import ENV_LOG_FORMAT, ENV_LOG_LEVEL, LOG_FORMATS, configure_access_log
+
+_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 def app_from_environment() -> FastAPI:
@@ -38,7 +41,8 @@ def app_from_environment() -> FastAPI:
     except StoreError as exc:
         print(f"hubcheck-backoffice: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    configure_access_log(log_format)
+    level = os.environ.get(ENV_LOG_LEVEL, "info").strip().upper() or "INFO"
+    configure_access_log(log_format, level=logging.getLevelName(level) if level in _LEVELS else logging.INFO)
     return create_app(store)
 
 

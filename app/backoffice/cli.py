@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import sys
@@ -32,6 +33,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.backoffice.db import (
@@ -99,6 +101,15 @@ def _limit(text: str) -> int:
     if not (text.strip().isascii() and text.strip().isdigit() and 1 <= int(text) <= 10_000):
         raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 10000")
     return int(text)
+
+
+def _max_intakes(text: str) -> int:
+    from app.backoffice.web.admission import AdmissionError, parse_limit
+
+    try:
+        return parse_limit(text, "--max-intakes")
+    except AdmissionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _token_id(text: str) -> int:
@@ -181,7 +192,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app.backoffice.web.app import create_app
     from app.backoffice.web.guards import KEEP_ALIVE_SECONDS, GuardedH11Protocol
-    from app.backoffice.web.logging import ENV_LOG_FORMAT, configure_access_log
+    from app.backoffice.web.logging import ENV_LOG_FORMAT, ENV_LOG_LEVEL, configure_access_log
 
     rules = [parse_rule(text) for text in args.dcc_rule]
     if (rules or args.dcc_delay is not None) and not args.simulate_dcc:
@@ -195,16 +206,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         simulator = DccSimulator(
             store, delay=args.dcc_delay if args.dcc_delay is not None else 2.0, rules=rules
         )
-    app = create_app(store, simulator=simulator)
+    from app.backoffice.web.admission import AdmissionError, limit_from_env
+
+    try:
+        max_intakes = args.max_intakes if args.max_intakes is not None else limit_from_env()
+    except AdmissionError as exc:
+        store.dispose()
+        raise CliError(str(exc)) from None
+    app = create_app(store, simulator=simulator, max_intakes=max_intakes)
     try:
         if args.workers > 1:
             # Each worker builds its own app from the environment (app.backoffice.asgi); the
             # schema is already created or checked above, so no worker races to create it.
             os.environ[ENV_DB] = args.db or os.environ.get(ENV_DB, "")
             os.environ[ENV_LOG_FORMAT] = args.log_format
+            os.environ[ENV_LOG_LEVEL] = args.log_level
             if getattr(args, "max_intakes", None) is not None:  # each worker's own admission limit
                 os.environ["HUBCHECK_BACKOFFICE_MAX_INTAKES"] = str(args.max_intakes)
-        configure_access_log(args.log_format)
+        # --log-level governs the request lines too: "warning" means no line per request (a
+        # supervisor reading only warnings must not have to drain one line per intake).
+        configure_access_log(args.log_format, level=logging.getLevelName(args.log_level.upper()))
         uvicorn.run(
             app if args.workers == 1 else "app.backoffice.asgi:app",
             host=args.host,
@@ -441,6 +462,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-format", default="text", choices=["text", "json"], help="request log lines on stderr (text)"
     )
+    serve.add_argument(
+        "--max-intakes",
+        type=_max_intakes,
+        default=None,
+        metavar="N",
+        help="intake batches in progress per worker; past it 503 + Retry-After "
+        "(default $HUBCHECK_BACKOFFICE_MAX_INTAKES, else 8)",
+    )
     serve.add_argument("--simulate-dcc", action="store_true", help="answer accepted intents like a DCC would")
     serve.add_argument(
         "--dcc-delay", type=_seconds, default=None, help="seconds before the simulated answer (2)"
@@ -569,6 +598,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         TransitionError,
     ) as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except DBAPIError as exc:  # an unreachable or refusing database: one line, not a traceback
+        from app.backoffice.web.guards import db_error_line
+
+        print(f"cannot use the database: {db_error_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # e.g. a SQLite path whose folder cannot be made
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"cannot use the database: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

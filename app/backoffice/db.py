@@ -80,14 +80,21 @@ def make_engine(url_text: str) -> Engine:
         database = url.database or ""
         in_memory = database in ("", ":memory:")
         if in_memory:
-            engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False}, poolclass=StaticPool, hide_parameters=True
+            )
         else:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True
+            )
         _sqlite_hooks(engine, in_memory)
         return engine
     if backend == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=15)
+        # hide_parameters: client input never lands in an error message or a log line.
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=15, hide_parameters=True
+        )
     raise StoreError(f"unsupported database {backend!r}: use SQLite or postgresql+psycopg")
 
 

@@ -37,6 +37,19 @@ def _canonical(key: str) -> str:
         return key
 
 
+def _known(session: Session, keys: set[str]) -> dict[str, Intent]:
+    """Stored intents with these keys (the payload columns left out: the fingerprint tells a
+    replay from a conflict)."""
+    return {
+        row.idempotency_key: row
+        for row in session.scalars(
+            select(Intent)
+            .options(defer(Intent.body), defer(Intent.duis_xml), defer(Intent.meta))
+            .where(Intent.idempotency_key.in_(keys))
+        )
+    }
+
+
 def intake_intents(
     session: Session, installer_id: int, raw_items: Sequence[Any], now: datetime
 ) -> list[Item[IntentIn]]:
@@ -49,16 +62,18 @@ def intake_intents(
     for item in items:
         if item.key in refused:
             item.model, item.error = None, refused[item.key]
-    # The payload columns are not needed to tell a replay from a conflict: the fingerprint is.
-    existing = {
-        row.idempotency_key: row
-        for row in session.scalars(
-            select(Intent)
-            .options(defer(Intent.body), defer(Intent.duis_xml), defer(Intent.meta))
-            .where(Intent.idempotency_key.in_(keys))
-        )
-    }
+    existing = _known(session, keys)
     to_insert = classify(items, existing, lambda r: r.installer_id, lambda r: r.payload_sha256, installer_id)
+    if to_insert:
+        lock_changes(session)
+        # Keys another intake stored between the look-up above and the lock: looked up again
+        # now that it has committed, so the race ends here as a replay or a conflict instead of
+        # a unique-index failure and a retry (which, with many writers, could lose again).
+        late = _known(session, {item.key for item in to_insert if item.key is not None})
+        if late:
+            existing.update(late)
+            to_insert = classify(items, existing, lambda r: r.installer_id, lambda r: r.payload_sha256,
+                                 installer_id)
     if to_insert:
         # The change-counter lock serialises every intake that stores something, so it is taken
         # as late as correctness allows: after the key look-up (a concurrent insert of the same
@@ -66,7 +81,6 @@ def intake_intents(
         # before the prerequisites' states are read (so a prerequisite failing at the same time
         # either is seen here, or sees the dependants stored here). A batch of replays takes
         # no lock at all.
-        lock_changes(session)
         first_seq = reserve_changes(session, len(to_insert))
         models = [item.model for item in to_insert if item.model is not None]
         invalid = {

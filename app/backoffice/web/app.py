@@ -21,13 +21,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.backoffice.db import Store
 from app.backoffice.dccsim import DccSimulator
-from app.backoffice.models import SCHEMA_VERSION
 from app.backoffice.schemas import InstallIn, IntentIn, WhoAmI
 from app.backoffice.timeutil import utcnow
 from app.backoffice.validation import safe_text
-from app.backoffice.web import admin, files, installs, intents, regime
+from app.backoffice.web import admin, files, health, installs, intents, regime
+from app.backoffice.web.admission import AdmissionControl, IntakeGate, limit_from_env
 from app.backoffice.web.deps import PrincipalDep
-from app.backoffice.web.guards import RequestGuard
+from app.backoffice.web.guards import RequestGuard, db_error_line
 from app.backoffice.web.logging import RequestLog, request_id_of
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,13 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
     async def _busy(_request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database busy or unreachable: %s", exc)
+        if health.is_disk_full(exc):  # not "busy, retry shortly": nothing fits until someone acts
+            log.error("the database's disk is full")
+            return JSONResponse(
+                {"detail": "the back office's database is full; nothing was stored; tell the supplier"},
+                status_code=507,
+            )
+        log.warning("database busy or unreachable: %s", db_error_line(exc))
         return JSONResponse(
             {"detail": "the database is busy or unreachable; retry shortly"},
             status_code=503,
@@ -101,6 +107,7 @@ def create_app(
     *,
     simulator: DccSimulator | None = None,
     clock: Callable[[], datetime] = utcnow,
+    max_intakes: int | None = None,
 ) -> FastAPI:
     """Build the service around an open store; the simulator (if any) runs for the app's lifetime."""
 
@@ -128,9 +135,8 @@ def create_app(
     for module in (intents, installs, files, regime, admin):
         app.include_router(module.router)
 
-    @app.get("/v1/health", tags=["health"], summary="Liveness (no token needed)")
-    def health() -> dict[str, Any]:
-        return {"status": "ok", "schema_version": SCHEMA_VERSION, "dcc_simulator": simulator is not None}
+    app.state.intake_gate = IntakeGate(limit=max_intakes if max_intakes is not None else limit_from_env())
+    app.include_router(health.router)
 
     @app.get("/v1/whoami", response_model=WhoAmI, tags=["health"], summary="Who the token belongs to")
     def whoami(principal: PrincipalDep) -> WhoAmI:
@@ -138,5 +144,7 @@ def create_app(
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(RequestGuard)
+    # Outside the guard (whose early token check reads the database): a refusal does no work.
+    app.add_middleware(AdmissionControl, gate=app.state.intake_gate)
     app.add_middleware(RequestLog)  # outermost: every answer, refusals included, gets an id and a line
     return app

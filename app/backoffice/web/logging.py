@@ -30,6 +30,7 @@ INSTALLER_KEY = "installer"
 REQUEST_ID_KEY = "request_id"
 LOG_FORMATS = ("text", "json")
 ENV_LOG_FORMAT = "HUBCHECK_BACKOFFICE_LOG_FORMAT"
+ENV_LOG_LEVEL = "HUBCHECK_BACKOFFICE_LOG_LEVEL"
 
 _ID_OK = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 access_log = logging.getLogger(ACCESS_LOGGER)
