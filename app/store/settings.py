@@ -19,7 +19,6 @@ from urllib.parse import urlparse
 from app.domain.errors import DomainInputError
 from app.domain.ids import DeviceIdError, parse_device_id
 from app.domain.smets import DEFAULT_REGIME, format_s1sp_cohorts, parse_regime, parse_s1sp_cohorts
-from app.sync.client import plain_http_refusal
 
 SETTINGS_VERSION = 1
 FILE_NAME = "settings.json"
@@ -67,6 +66,10 @@ def _refuse_plain_http(value: Any) -> None:
     """Saving a plain http:// address off this machine is refused. Only on saving: a file
     from before this rule still loads (its URL is kept), and ``hubcheck sync`` then refuses
     to use it with the same reason, so the installer learns what to change."""
+    # Imported here: app.sync loads SQLAlchemy and httpx, which the window's first paint must
+    # not wait for (settings are read before it; a URL is only checked when saved).
+    from app.sync.client import plain_http_refusal
+
     refusal = plain_http_refusal(str(value))
     if refusal is not None:
         raise SettingError(f"backoffice_url: {refusal}")
