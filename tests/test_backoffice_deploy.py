@@ -41,6 +41,10 @@ from tests.sync_helpers import backoffice_token, free_port
 from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
 from tests.test_backoffice_support import make_intent
 
+# Slow: real servers started with several workers, TLS and migrations (~80 s). CI and `pytest --slow` run them.
+pytestmark = pytest.mark.slow
+
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -30,6 +30,10 @@ from app.backoffice.db import open_store
 from app.backoffice.web.app import create_app
 from app.backoffice.web.guards import HEADER_TIMEOUT_SECONDS, MAX_BODY_BYTES, redact_query
 
+# Slow: real sockets held open to the server's timeouts (5-7 s each). CI and `pytest --slow` run them.
+pytestmark = pytest.mark.slow
+
+
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
 

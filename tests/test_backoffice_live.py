@@ -137,6 +137,7 @@ def _until(check: Callable[[], bool], what: str, seconds: float = 40) -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.slow  # real laptops and a simulated DCC end to end, ~7 s per database
 def test_order_and_approval_from_laptop_to_simulated_dcc(tmp_path: Path, db_url: str) -> None:
     """Real laptops record visits; the real back office (its command, with the DCC simulator)
     forwards each request only when its prerequisites have succeeded and its approval is given."""

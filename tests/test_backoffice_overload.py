@@ -92,6 +92,7 @@ def _count_intents(store: Store) -> int:
         return int(session.execute(text("SELECT count(*) FROM bo_intents")).scalar_one())
 
 
+@pytest.mark.slow  # 45 held batches against a real server
 def test_admission_control_and_liveness_under_full_intake(db_url: str, tmp_path: Path, store: Store) -> None:
     token = issue_token(store, "alice")
     headers = bearer(token)
