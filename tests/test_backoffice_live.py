@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +38,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_url(store: Store) -> Iterator[str]:
-    """uvicorn serving the app in a thread; stopped after the test."""
+@contextmanager
+def app_in_thread(store: Store, log_level: str = "warning") -> Iterator[str]:
+    """uvicorn serving ``create_app(store)`` in a thread on 127.0.0.1; stopped on exit."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level=log_level))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture
+def live_url(store: Store) -> Iterator[str]:
+    """uvicorn serving the app in a thread; stopped after the test."""
+    with app_in_thread(store) as url:
+        yield url
 
 
 def test_intake_and_pull_over_http(live_url: str, store: Store) -> None:

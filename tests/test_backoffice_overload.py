@@ -20,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -28,7 +27,7 @@ from app.backoffice.db import Store, normalise_url, open_store
 from app.backoffice.web.app import create_app
 from app.sync.client import BackofficeClient, TransientError
 from tests.availability import unavailable
-from tests.test_backoffice_live import REPO, _cli, free_port
+from tests.test_backoffice_live import REPO, _cli, app_in_thread, free_port
 from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
 from tests.test_backoffice_support import TestClient, bearer, issue_token, make_intent
 
@@ -161,24 +160,9 @@ def test_bad_max_intakes_is_one_line(db_url: str, tmp_path: Path) -> None:
         assert "Traceback" not in done.stderr
 
 
-@contextmanager
-def in_thread(store: Store) -> Iterator[str]:
-    """uvicorn serving ``create_app(store)`` in a thread, for stores the command could not open."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="critical")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+def in_thread(store: Store) -> Any:
+    """The app in a thread, for stores the command could not open (quiet: errors are expected)."""
+    return app_in_thread(store, log_level="critical")
 
 
 def test_ready_is_503_when_the_postgresql_server_does_not_answer() -> None:
