@@ -36,7 +36,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from app.backoffice.db import Store
 from app.backoffice.files import MAX_FILE_BYTES
 from app.backoffice.validation import safe_text
-from app.backoffice.web.deps import get_principal
+from app.backoffice.web.deps import PRINCIPAL_STATE_KEY, get_principal
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,8 @@ class RequestGuard:
             return _refusal(
                 HTTPException(403, detail="this needs an admin token (token create NAME --admin)")
             )
+        # The route reads it back (deps.logged_principal) instead of looking the token up again.
+        scope.setdefault("state", {})[PRINCIPAL_STATE_KEY] = principal
         return None
 
     async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
