@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--smoke", action="store_true", help="paint the main window once and exit 0 (start-up checks)")
     parser.add_argument("--smoke-ready", action="store_true",
                         help="exit 0 once the cache is open and a scan would be accepted (time to ready)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation (sample data, decoders, window, cameras) in a temporary "
+                             "data folder (or --data-dir), print each step, exit 0 only if all worked")
     return parser
 
 
@@ -32,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     # Collection resumes after the first paint (see _after_first_paint).
     gc.disable()
     args = _parser().parse_args(argv)
+    if args.self_test:
+        gc.enable()  # a check, not a start-up race: collect as usual
+        from app.ui.selftest import main as self_test
+
+        return self_test(args.data_dir)
     # The Qt-free modules load before PySide6: once it is imported, every later module
     # import goes through shiboken's import hook (which reads the module's source).
     _preload_qt_free()

@@ -46,8 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="where HubCheck keeps its cache and settings (default: $HUBCHECK_HOME or the user data folder)",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (sample data, decoders, window, cameras) in a temporary data folder "
+        "(or --data-dir), print each step, exit 0 only if all worked",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    subparsers.required = True
+    # A command is required unless --self-test is given (checked in main, same message as argparse's).
+    subparsers.required = False
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
@@ -68,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        if args.self_test and args.command is None:
+            return _self_test(args)
+        if args.command is None:
+            parser.error("the following arguments are required: COMMAND")
         _start_logging(args)
         handler = args.handler
         return int(handler(args))
@@ -92,6 +103,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(storage_message(exc, data_dir), file=sys.stderr)
         return EXIT_USAGE
+
+
+def _self_test(args: argparse.Namespace) -> int:
+    """The installation check both programs share. It renders the window, so it imports the
+    UI: only under this flag, the one place the command line does (a build is checked whole)."""
+    from app.ui.selftest import main as self_test
+
+    return self_test(args.data_dir)
 
 
 def _data_dir(args: argparse.Namespace | None) -> Path | None:
