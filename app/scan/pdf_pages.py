@@ -1,0 +1,63 @@
+"""Pictures of a PDF's pages, so ``hubcheck decode`` reads the QR code of a visit certificate
+straight from the exported file, without a print-and-scan or a screenshot.
+
+QtPdf (PySide6-Addons, already a dependency for the camera) renders the pages; it is
+imported here only, when a PDF is given. Rendering needs a QGuiApplication (fonts), made
+offscreen-capable by the caller's ``QT_QPA_PLATFORM``; one is created when none exists.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+#: Dots per inch of the rendered page: what a flatbed scan or an office copier gives.
+RENDER_DPI = 150
+#: A certificate run may be thousands of pages; decoding stops after this many.
+MAX_PAGES = 2000
+
+
+class PdfReadError(ValueError):
+    """A PDF that is missing, damaged or protected; the message names the file."""
+
+
+def is_pdf(path: Path) -> bool:
+    """By suffix or by the file's first bytes (``%PDF-``)."""
+    if path.suffix.lower() == ".pdf":
+        return True
+    try:
+        with path.open("rb") as handle:
+            return handle.read(5) == b"%PDF-"
+    except OSError:
+        return False
+
+
+def render_pages(path: Path, dpi: int = RENDER_DPI) -> Iterator[tuple[int, Any]]:
+    """Each page (1-based number, QImage) rendered at ``dpi``; PdfReadError when it cannot open."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtPdf import QPdfDocument
+
+    if QGuiApplication.instance() is None:
+        QGuiApplication(sys.argv[:1] or ["hubcheck"])
+    if not path.is_file():
+        raise PdfReadError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    document = QPdfDocument()
+    problem = document.load(str(path))
+    if problem != QPdfDocument.Error.None_:
+        words = {
+            QPdfDocument.Error.FileNotFound: "no such file",
+            QPdfDocument.Error.InvalidFileFormat: "not a PDF HubCheck can read",
+            QPdfDocument.Error.IncorrectPassword: "protected by a password",
+            QPdfDocument.Error.UnsupportedSecurityScheme: "protected in a way HubCheck cannot open",
+        }
+        raise PdfReadError(f"{path}: {words.get(problem, 'cannot read the PDF')}")
+    try:
+        for index in range(min(document.pageCount(), MAX_PAGES)):
+            points = document.pagePointSize(index)
+            size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
+            yield index + 1, document.render(index, size)
+    finally:
+        document.close()
