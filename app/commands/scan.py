@@ -5,6 +5,12 @@
 the text holds none; ``install_code`` is the bare code without CRC, and only when the CRC
 holds) and ``error`` (null, or why the file could not be read). An unreadable file is an
 entry, not a crash; the exit code is 0 when every file was read and 1 otherwise.
+
+A PDF file is read page by page, rendered at 150 dpi (e.g. exported visit certificates).
+Two extensions, present only where they apply so a device label's object keeps exactly
+the keys above: the QR code of a visit certificate (``HUBCHECK-VISIT:1:…``) adds
+``record_id`` and ``audit_hash`` (null when the record had none), and a code found in a
+PDF adds ``page`` (1-based).
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ _DEFAULT_MODULE_PX = {"qr": 8, "datamatrix": 8, "code128": 3}
 
 def register(subparsers: Any) -> None:
     decode = subparsers.add_parser("decode", help="read the barcodes in pictures of labels")
-    decode.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="PNG, JPEG, BMP, GIF, TIFF or WebP")
+    decode.add_argument(
+        "images", nargs="+", type=Path, metavar="IMAGE",
+        help="PNG, JPEG, BMP, GIF, TIFF or WebP, or a PDF (e.g. exported visit certificates)",
+    )
     decode.add_argument(
         "--decoder",
         choices=("zxing", "zbar"),
@@ -51,18 +60,48 @@ def _decode(args: argparse.Namespace) -> int:
     from app.scan.images import ImageReadError, decode_image_file
 
     decoder = choose_decoder(args.decoder, warn=lambda message: print(f"hubcheck: {message}", file=sys.stderr))
+    from app.scan.pdf_pages import PdfReadError, is_pdf
+
     entries: list[dict[str, Any]] = []
     for path in args.images:
         try:
-            codes = [code.to_json() for code in decode_image_file(path, decoder)]
+            if is_pdf(path):
+                codes = _pdf_codes(path, decoder)
+            else:
+                codes = [_code_json(code, None) for code in decode_image_file(path, decoder)]
             entries.append({"file": str(path), "codes": codes, "error": None})
-        except ImageReadError as exc:
+        except (ImageReadError, PdfReadError) as exc:
             entries.append({"file": str(path), "codes": [], "error": str(exc)})
     if args.json:
         print_json(entries)
     else:
         _print_human(entries)
     return EXIT_OK if all(entry["error"] is None for entry in entries) else EXIT_PARTIAL
+
+
+def _pdf_codes(path: Path, decoder: Any) -> list[dict[str, Any]]:
+    """The codes on every page of a PDF, each with its page number."""
+    from app.scan.images import decode_qimage
+    from app.scan.pdf_pages import render_pages
+
+    return [_code_json(code, number) for number, image in render_pages(path) for code in decode_qimage(image, decoder)]
+
+
+def _code_json(code: Any, page: int | None) -> dict[str, Any]:
+    """The contract's keys for one code, plus the visit certificate's record ID and audit hash."""
+    from app.domain.visit_code import VisitCodeError, parse_visit_code
+
+    try:
+        visit = parse_visit_code(code.text)
+    except VisitCodeError:
+        visit = None
+    data: dict[str, Any] = code.to_json()
+    if visit is not None:
+        data["record_id"] = visit.record_id
+        data["audit_hash"] = visit.audit_hash
+    if page is not None:
+        data["page"] = page
+    return data
 
 
 def _print_human(entries: list[dict[str, Any]]) -> None:
@@ -73,10 +112,15 @@ def _print_human(entries: list[dict[str, Any]]) -> None:
         if not entry["codes"]:
             print(f"{entry['file']}: no barcode found")
         for code in entry["codes"]:
+            where = f" page {code['page']}" if "page" in code else ""
+            if "record_id" in code:
+                digest = code["audit_hash"] or "none recorded"
+                print(f"{entry['file']}{where}: visit certificate, record {code['record_id']}, audit hash {digest}")
+                continue
             found = f"device {code['device_id']}" if code["device_id"] else "no device ID"
             if code["install_code"]:
                 found += f", install code {code['install_code']}"
-            print(f"{entry['file']}: {code['format']} {code['text']!r} ({found})")
+            print(f"{entry['file']}{where}: {code['format']} {code['text']!r} ({found})")
 
 
 def _label(args: argparse.Namespace) -> int:

@@ -2,8 +2,8 @@
 straight from the exported file, without a print-and-scan or a screenshot.
 
 QtPdf (PySide6-Addons, already a dependency for the camera) renders the pages; it is
-imported here only, when a PDF is given. Rendering needs a QGuiApplication (fonts), made
-offscreen-capable by the caller's ``QT_QPA_PLATFORM``; one is created when none exists.
+imported here only, when a PDF is given. Rendering needs a QGuiApplication (fonts): see
+:func:`ensure_gui_application`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,21 @@ class PdfReadError(ValueError):
     """A PDF that is missing, damaged or protected; the message names the file."""
 
 
+def ensure_gui_application() -> Any:
+    """The running QGuiApplication, or a new one on the offscreen platform.
+
+    Painting and rendering PDFs needs fonts, hence a QGuiApplication, but no window: a
+    command run over SSH or from a scheduled job has no display, and Qt's default
+    platform would abort the process there. The window's own QApplication is used as is.
+    """
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication.instance()
+    if app is None:
+        app = QGuiApplication([sys.argv[0] if sys.argv and sys.argv[0] else "hubcheck", "-platform", "offscreen"])
+    return app
+
+
 def is_pdf(path: Path) -> bool:
     """By suffix or by the file's first bytes (``%PDF-``)."""
     if path.suffix.lower() == ".pdf":
@@ -37,11 +52,9 @@ def is_pdf(path: Path) -> bool:
 def render_pages(path: Path, dpi: int = RENDER_DPI) -> Iterator[tuple[int, Any]]:
     """Each page (1-based number, QImage) rendered at ``dpi``; PdfReadError when it cannot open."""
     from PySide6.QtCore import QSize
-    from PySide6.QtGui import QGuiApplication
     from PySide6.QtPdf import QPdfDocument
 
-    if QGuiApplication.instance() is None:
-        QGuiApplication(sys.argv[:1] or ["hubcheck"])
+    ensure_gui_application()
     if not path.is_file():
         raise PdfReadError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     document = QPdfDocument()

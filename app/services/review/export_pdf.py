@@ -11,8 +11,8 @@ Why it is built this way:
 
 * Qt is imported inside the functions: the command line and the back office load this
   module without Qt, and only a PDF export pays for it.
-* QPdfWriter + QPainter need a QGuiApplication (fonts); one is created when none exists,
-  and ``QT_QPA_PLATFORM=offscreen`` is enough (no display). Painting on a QPdfWriter is
+* QPdfWriter + QPainter need a QGuiApplication (fonts); one is created on the offscreen
+  platform when none exists, so a command with no display works. Painting on a QPdfWriter is
   allowed on a worker thread, which is where the review window runs exports.
 * Everything on a page is laid out for one A4 sheet: a long list of reasons or requests
   is cut with a line saying how many were left out, never spilled onto a second page
@@ -25,15 +25,15 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.domain.level_words import LEVELS, SEVERITY_WORDS
 from app.domain.visit_code import VisitCode
+from app.scan.pdf_pages import ensure_gui_application
 from app.services.review.contract import ReviewDetail
 
 if TYPE_CHECKING:
@@ -60,16 +60,6 @@ try:
     _GB: ZoneInfo | None = ZoneInfo("Europe/London")
 except ZoneInfoNotFoundError:  # pragma: no cover - no tz data on the machine: UTC, said so on the page
     _GB = None
-
-
-def ensure_gui_application() -> Any:
-    """The running QGuiApplication, or a new one (QPdfWriter's fonts need it; offscreen is fine)."""
-    from PySide6.QtGui import QGuiApplication
-
-    app = QGuiApplication.instance()
-    if app is None:
-        app = QGuiApplication(sys.argv[:1] or ["hubcheck"])
-    return app
 
 
 def visit_code_text(detail: ReviewDetail) -> str:
