@@ -1,0 +1,28 @@
+"""The analyst's review window: find, read, verify, approve and export install records.
+
+A mode of the same application (``hubcheck-gui --review``, or *Review visits…* in the
+installer's File menu). Importing this package is cheap on purpose: the installer's window
+imports it only when the menu entry is chosen, and the window's modules (the model, the
+panes, QtCharts for the dashboard) load when they are first needed.
+
+The window talks only to a :class:`app.services.review.contract.ReviewSource`, the
+laptop's own database or the back office over its API, and never knows which.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from app.services.context import AppContext
+    from app.ui.review.window import ReviewWindow
+
+
+def open_review(ctx: AppContext, parent: QWidget | None = None, *, backoffice_url: str | None = None) -> ReviewWindow:
+    """Build (not show) a review window reading through ``ctx``'s settings: the back office
+    when ``backoffice_url`` is given or one is saved with a token, else this laptop."""
+    from app.ui.review.window import ReviewWindow
+
+    return ReviewWindow(ctx, parent, backoffice_url=backoffice_url)
