@@ -23,7 +23,7 @@ MigrationStep = Callable[[Connection], None]
 
 # version -> step that upgrades from version-1. Append only; never edit a released step.
 STEPS: dict[int, MigrationStep] = {}
-LATEST_VERSION = 5
+LATEST_VERSION = 6
 
 
 class SchemaTooNewError(RuntimeError):
@@ -124,6 +124,18 @@ def _add_device_columns(conn: Connection) -> None:
             quoted = default.replace("'", "''")
             ddl += f" NOT NULL DEFAULT '{quoted}'"
         conn.exec_driver_sql(ddl)
+
+
+@register_step(6)
+def _add_review_index(conn: Connection) -> None:
+    """Version 6: the analyst's review index (see ``app.store.review_models``), filled from the visits.
+
+    Creating its tables fires the hook that indexes the audit journal by subject, fills the
+    index from every visit and intent already stored and adds the triggers that keep it right.
+    """
+    from app.store.review_models import REVIEW_TABLES
+
+    Base.metadata.create_all(conn, tables=REVIEW_TABLES)
 
 
 def current_version(conn: Connection) -> int:
