@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_DIR = REPO_ROOT / "resources" / "sample"
+
+
+def _sample_dir() -> Path:
+    """The checkout's (and the frozen app's) resources/sample; a wheel installs the same
+    files under ``<prefix>/share/hubcheck/sample`` (pyproject's data-files)."""
+    bundled = REPO_ROOT / "resources" / "sample"
+    installed = Path(sys.prefix) / "share" / "hubcheck" / "sample"
+    return installed if not bundled.is_dir() and installed.is_dir() else bundled
+
+
+SAMPLE_DIR = _sample_dir()
 
 
 def resolve_data_dir(explicit: Path | str | None = None) -> Path:

@@ -1,20 +1,99 @@
 """``HubCheckDriver``: drive the main window the way an installer does, and read what it shows.
 
-Every action goes through the real widgets (keys into the scan fields, clicks on the
-buttons) and then waits — with ``qtbot.waitUntil``/``waitSignal``, never sleeps — for the
-worker result it triggers, so tests read the screen only after it has changed.
+Every action goes through the real widgets, found by their objectNames (keys into the
+scan fields, clicks on the buttons, choices in the combo boxes) and then waits — with
+``qtbot.waitUntil``/``waitSignal``, never sleeps — for the worker result it triggers, so
+tests read the screen only after it has changed. What it returns is read off the screen
+(the verdict's words, the queue's rows as shown), so a test checks what a person sees.
+
+The tester's vocabulary (docs/testing.md): ``load_cpl``, ``load_jobs``, ``set_regime``,
+``open_job``, ``scan_ppmid``, ``scan_hub``, ``give_hub_generation``, ``verdict``,
+``record_install``, ``abort_visit``, ``queue``, ``sync_now``, ``wait_for_state``. The
+older names this project's own tests use (``pick_job``, ``record``, ``queue_rows`` …) stay.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from app.ui.main_window import TAB_CHECK, TAB_QUEUE, TAB_SETTINGS, MainWindow
 from app.ui.models import QueueRow
+
+
+def click(qtbot: Any, button: QWidget) -> None:
+    """A left click in the middle of ``button``, refused when a person could not click it."""
+    assert button.isVisible(), f"{button.objectName()} is not on screen"
+    assert button.isEnabled(), f"{button.objectName()} is disabled: {button.toolTip()}"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verdict as the banner shows it.
+
+    ``level``: ``"ok"``, ``"warn"``, ``"block"`` or ``"unknown"`` (None: no verdict on screen);
+    ``resulting_smets``: ``"SMETS1"`` / ``"SMETS2+"`` as printed, None where the screen shows
+    "—"; ``reason_codes``: the reasons' codes in the order listed (``"SMETS_MISMATCH"`` …);
+    then the texts as shown: the level's word (``"STOP"``), the headline, the regime line,
+    the resulting-version caption, and each reason row (severity, message, what to do).
+    """
+
+    level: str | None
+    resulting_smets: str | None
+    reason_codes: tuple[str, ...]
+    level_text: str
+    headline: str
+    regime_text: str
+    resulting_caption: str
+    reasons: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One row of the Queue tab as shown (``key``: the request's idempotency key, not a column)."""
+
+    key: str
+    srv: str
+    request: str
+    target: str
+    state: str
+    last_error: str
+    job_ref: str
+    queued_at: str
+
+
+#: ``record_install`` choices → the record form's widgets (docs/testing.md lists them).
+RECORD_CHOICES: dict[str, str] = {
+    "scenario": "visitScenarioInput",
+    "wan": "smWanInput",
+    "premise": "premiseTypeInput",
+    "metal": "metalObstructionInput",
+    "connectivity": "connectivityObstructionInput",
+    "shared": "sharedObstructionInput",
+    "location": "hubLocationInput",
+    "aerial": "aerialInput",
+    "remedy": "remedyInput",
+    "manual_change": "manualInventoryChangeInput",
+    "override": "overrideReasonInput",
+}
+
+
+def _hex(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch in "0123456789ABCDEF")
 
 
 class HubCheckDriver:
@@ -195,20 +274,34 @@ class HubCheckDriver:
 
     # ------------------------------------------------------------------ queue
     def queue_rows(self) -> list[QueueRow]:
+        """The Queue tab's rows once it has been read again (opening the tab reads it; on the
+        tab already, it is read again as a person's F5-less look would not)."""
         with self.qtbot.waitSignal(self.window.queueRefreshed, timeout=self.timeout):
-            self.window.show_tab(TAB_QUEUE)
+            if self.window.view.tabs.currentIndex() == TAB_QUEUE:
+                self.window.refresh_queue()
+            else:
+                self.window.show_tab(TAB_QUEUE)
         return self.window.view.queue_page.model.rows()
 
     def sync_now(self) -> str:
-        with self.qtbot.waitSignal(self.window.syncFinished, timeout=self.timeout) as blocker:
-            self.qtbot.mouseClick(self.widget("syncNowButton", QPushButton), Qt.MouseButton.LeftButton)
+        """Press Sync now on the Queue tab and wait for the pass to end; returns its status
+        (``"ok"``, ``"partial"``, ``"offline"``, ``"busy"``, ``"auth_failed"``, ``"error"`` …).
+        The sentence the tab shows is ``text("syncResultLabel")``."""
+        self.window.show_tab(TAB_QUEUE)
+        button = self.widget("syncNowButton", QPushButton)
+        self.qtbot.waitUntil(button.isEnabled, timeout=self.timeout)
+        with self.qtbot.waitSignal(self.window.syncFinished, timeout=self.timeout * 3) as blocker:
+            self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         return str(blocker.args[0])
 
     # ------------------------------------------------------------------ settings and imports
     def set_regime(self, regime: str) -> None:
-        """Switch the regime through the Settings pane (choose, Save) and wait for the re-check."""
+        """Switch the regime ("tactical" / "mp202", any case) through the Settings pane
+        (choose, Save) and wait for the re-check of what is on screen."""
         self.window.show_tab(TAB_SETTINGS)
         combo = self.widget("regimeInput", QComboBox)
+        regime = regime.strip().lower()
+        assert combo.findData(regime) >= 0, f"no regime {regime!r}: choose 'tactical' or 'mp202'"
         combo.setCurrentIndex(combo.findData(regime))
         before = self.verdicts
         with self.qtbot.waitSignal(self.window.settingsSaved, timeout=self.timeout):
@@ -250,3 +343,127 @@ class HubCheckDriver:
         """The status bar's facts, by objectName."""
         return {name: self.widget(name, QLabel).text()
                 for name in ("cplStatusLabel", "regimeIndicator", "onlineLabel", "queueCountLabel")}
+
+    # ================================================================== the tester's vocabulary
+    def load_cpl(self, path: Path | str, *, confirm: bool = True) -> Any:
+        """Import a CPL file (CSV or XLSX) as File ▸ Import CPL does, and wait until the status
+        bar shows it. A file that rejects rows or would shrink the list is asked about first:
+        ``confirm`` answers (False keeps the current CPL and returns None)."""
+        return self.import_file(Path(path), confirm=confirm)
+
+    def load_jobs(self, path: Path | str) -> Any:
+        """Import a job pack (JSON) or DCC inventory response (XML) as File ▸ Import does."""
+        return self.import_file(Path(path))
+
+    def open_job(self, ref: str) -> None:
+        """Find the job by its reference in the job search and choose it; waits for its meters."""
+        self.window.show_tab(TAB_CHECK)
+        search = self.widget("jobSearchInput", QLineEdit)
+        self.type_into(search, ref)
+        self.pick_job(ref)
+
+    def give_hub_generation(self, name: str) -> None:
+        """Say the hub's generation as printed on its label ("SMETS1" / "SMETS2+"), as the
+        installer does when the verdict is UNKNOWN; waits for the new verdict."""
+        wanted = name.strip().upper().replace("SMETS2", "SMETS2+").replace("++", "+")
+        combo = self.widget("hubGenerationInput", QComboBox)
+        assert combo.isVisible(), "the hub generation choice is not offered (only for a hub in no job pack)"
+        names = [str(combo.itemData(i)) for i in range(combo.count()) if combo.itemData(i) is not None]
+        assert wanted in names, f"no hub generation {name!r}; the choice offers {names}"
+        self.set_hub_generation(wanted)
+
+    def verdict(self) -> Verdict:
+        """The verdict on screen, once the window has settled (no check or save in flight)."""
+        self.wait_idle()
+        panel = self.window.view.verdict
+        model = panel.reasons_model
+        resulting = self.text("resultingSmetsLabel").strip()
+        return Verdict(
+            level=panel.level,
+            resulting_smets=None if resulting in ("", "—") else resulting,
+            reason_codes=tuple(str(c) for c in self.reason_codes()),
+            level_text=self.text("verdictLevelLabel"),
+            headline=self.text("verdictHeadlineLabel"),
+            regime_text=self.text("verdictRegimeLabel"),
+            resulting_caption=self.text("resultingSmetsCaption"),
+            reasons=tuple((str(a), str(b), str(c)) for a, b, c in
+                          (tuple(model.index(r, col).data() for col in range(3)) for r in range(model.rowCount()))),
+        )
+
+    def record_install(self, meter: str | None = None, **choices: Any) -> Any:
+        """Fill "Record the visit" and press Record install; returns the outcome (its
+        ``intents`` are the Service Requests queued). ``meter``: the meter's device ID in any
+        spelling (default: the form's first). ``choices`` by name: ``scenario``
+        ("existing-hub" / "new-hub"), ``wan`` (bool), ``premise``, ``location`` (DUIS values),
+        ``metal``, ``connectivity``, ``shared``, ``aerial``, ``remedy``, ``manual_change``
+        (bool), ``override`` (the reason to record a STOP). A choice the form does not offer
+        now fails the test with what it offers."""
+        unknown = sorted(set(choices) - set(RECORD_CHOICES))
+        assert not unknown, f"no record choice {unknown}; choose from {sorted(RECORD_CHOICES)}"
+        self.window.show_tab(TAB_CHECK)
+        if meter is not None:
+            combo = self.widget("meterInput", QComboBox)
+            ids = [str(combo.itemData(i)[0]) for i in range(combo.count())]
+            matches = [i for i, shown in enumerate(ids) if _hex(shown) == _hex(meter)]
+            assert matches, f"meter {meter} is not offered; the job's meters are {ids}"
+            combo.setCurrentIndex(matches[0])
+        order = ["scenario", "wan"] + [k for k in choices if k not in ("scenario", "wan")]
+        for name in order:
+            if name in choices:
+                self._choose(name, choices[name])
+        return self.record()
+
+    def _choose(self, name: str, value: Any) -> None:
+        widget = self.widget(RECORD_CHOICES[name])
+        if isinstance(widget, QLineEdit):
+            assert widget.isVisible(), f"{name}: the form does not ask for it now (only for a STOP)"
+            self.type_into(widget, str(value))
+        elif isinstance(widget, QCheckBox):
+            assert widget.isVisible(), f"{name}: the form does not offer {widget.objectName()} now"
+            if widget.isChecked() != bool(value):
+                click(self.qtbot, widget)
+            self.qtbot.waitUntil(lambda: widget.isChecked() == bool(value), timeout=self.timeout)
+        else:
+            combo = widget
+            assert combo.isEnabled(), f"{name}: {combo.objectName()} cannot be changed now"
+            offered = [(combo.itemData(i), combo.itemText(i)) for i in range(combo.count())]
+            index = next((i for i, (data, text) in enumerate(offered) if data == value or text == value), -1)
+            assert index >= 0, f"{name}: {value!r} is not offered; the choices are {[d for d, _ in offered]}"
+            combo.setCurrentIndex(index)
+
+    def abort_visit(self, reason: str) -> Any:
+        """Type the reason and press Abort visit; returns the outcome (an aborted visit is logged)."""
+        self.window.show_tab(TAB_CHECK)
+        return self.abort(reason)
+
+    def queue(self) -> list[QueueEntry]:
+        """The Queue tab's rows as shown, oldest first, after the tab has refreshed."""
+        self.queue_rows()
+        return self._shown_queue()
+
+    def _shown_queue(self) -> list[QueueEntry]:
+        model = self.window.view.queue_page.model
+        rows = model.rows()
+        shown: list[QueueEntry] = []
+        for r, row in enumerate(rows):
+            cells = [str(model.index(r, c).data() or "") for c in range(model.columnCount())]
+            srv, name, target, state, error, job, created = cells[:7]
+            shown.append(QueueEntry(row.key, srv, name, target, state, "" if error == "—" else error, job, created))
+        return shown
+
+    def wait_for_state(self, key: str, state: str, timeout: float = 30.0) -> list[QueueEntry]:
+        """Sync (as Sync now does) until every queue row for ``key`` shows ``state``; returns
+        those rows. ``key``: a row's ``key``, or an SRV such as ``"8.7.1"`` (every request of
+        that SRV). ``timeout`` in seconds; on time-out the test fails with the rows as shown.
+        The window's answers are waited for, never slept through: a new sync starts only
+        after the last one has finished and the queue has been read again."""
+        self.window.show_tab(TAB_QUEUE)
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = [row for row in self.queue() if key in (row.key, row.srv)]
+            if rows and all(row.state == state for row in rows):
+                return rows
+            if time.monotonic() > deadline:
+                seen = [(row.srv, row.state, row.last_error) for row in rows] or "no such row"
+                raise AssertionError(f"{key} did not reach {state!r} in {timeout:g} s: {seen}")
+            self.sync_now()
