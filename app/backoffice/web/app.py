@@ -29,6 +29,7 @@ from app.backoffice.web.admission import AdmissionControl, IntakeGate, limit_fro
 from app.backoffice.web.deps import PrincipalDep
 from app.backoffice.web.guards import RequestGuard, db_error_line
 from app.backoffice.web.logging import RequestLog, request_id_of
+from app.backoffice.web.openapi_answers import document_guard_answers
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             for name, sub in item.pop("$defs", {}).items():
                 components.setdefault(name, sub)
             components[model.__name__] = item
-        app.openapi_schema = schema
+        app.openapi_schema = document_guard_answers(schema)
         return schema
 
     return build
@@ -138,7 +139,13 @@ def create_app(
     app.state.intake_gate = IntakeGate(limit=max_intakes if max_intakes is not None else limit_from_env())
     app.include_router(health.router)
 
-    @app.get("/v1/whoami", response_model=WhoAmI, tags=["health"], summary="Who the token belongs to")
+    @app.get(
+        "/v1/whoami",
+        response_model=WhoAmI,
+        tags=["health"],
+        summary="Who the token belongs to",
+        responses={401: {"description": "no token, or an unknown, revoked or expired one"}},
+    )
     def whoami(principal: PrincipalDep) -> WhoAmI:
         return WhoAmI(installer=principal.name, admin=principal.is_admin)
 

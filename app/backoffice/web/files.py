@@ -109,7 +109,15 @@ def jobpack_info(row: JobPack, names: dict[int, str]) -> JobPackInfo:
     )
 
 
-@router.get("/jobpacks", response_model=JobPackList, summary="Job packs for an installer (and for everyone)")
+@router.get(
+    "/jobpacks",
+    response_model=JobPackList,
+    summary="Job packs for an installer (and for everyone)",
+    responses={
+        403: {"description": "an installer token asking for another installer's packs"},
+        404: {"description": "an admin asking for an installer that does not exist"},
+    },
+)
 def list_jobpacks(
     principal: PrincipalDep,
     store: StoreDep,

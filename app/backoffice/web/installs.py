@@ -136,7 +136,12 @@ def _installer_filter(session: Any, principal: Principal, name: str | None) -> i
     return installer.id if installer is not None else -1
 
 
-@router.get("/installs", response_model=InstallPage, summary="Query install records (newest first)")
+@router.get(
+    "/installs",
+    response_model=InstallPage,
+    summary="Query install records (newest first)",
+    responses={403: {"description": "an installer token asking for another installer's records"}},
+)
 def list_installs(
     principal: PrincipalDep,
     store: StoreDep,
