@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true",
                         help="check this installation (sample data, decoders, window, cameras) in a temporary "
                              "data folder (or --data-dir), print each step, exit 0 only if all worked")
+    parser.add_argument("--review", action="store_true",
+                        help="open the analyst's review window instead: the back office saved in Settings "
+                             "(backoffice_url and backoffice_token), else this laptop's own records")
+    parser.add_argument("--backoffice", metavar="URL", default=None,
+                        help="review this back office (implies --review; the saved token and CA are used)")
     return parser
 
 
@@ -59,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = data_folder.remembered()
     ctx = AppContext(data_dir)
     app = ensure_app([sys.argv[0]])
+    if args.review or args.backoffice:
+        from app.ui.review import run_review
+
+        return run_review(ctx, hook, backoffice_url=args.backoffice)
 
     from PySide6.QtCore import QTimer
 

@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self.action_sample = self._action(file_menu, self.tr("Load &sample data"), None, self.load_sample_data)
         self.action_restore_cpl = self._action(file_menu, self.tr("&Restore the previous CPL"), None,
                                                self.restore_previous_cpl)
+        self.action_review = self._action(file_menu, self.tr("Re&view visits…"), None, self.open_review)
         file_menu.addSeparator()
         self._action(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
         self._action(view_menu, self.tr("&Check"), "Ctrl+1", lambda: self.show_tab(TAB_CHECK))
@@ -168,6 +169,18 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         self._action(view_menu, self.tr("&Help"), "F1", self.toggle_help)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self._record_shortcut)
+
+    def open_review(self) -> Any:
+        """The analyst's review window (its package loads only now: start-up never pays for it)."""
+        from app.ui.review import open_review
+
+        if getattr(self, "review_window", None) is None:
+            self.review_window = open_review(self.ctx, self)
+            self.review_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a fresh one each time
+            self.review_window.destroyed.connect(lambda _obj=None: setattr(self, "review_window", None))
+        self.review_window.show()
+        self.review_window.raise_()
+        return self.review_window
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[[], Any]) -> QAction:
         from PySide6.QtGui import QAction, QKeySequence

@@ -11,7 +11,8 @@ laptop's own database or the back office over its API, and never knows which.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -26,3 +27,28 @@ def open_review(ctx: AppContext, parent: QWidget | None = None, *, backoffice_ur
     from app.ui.review.window import ReviewWindow
 
     return ReviewWindow(ctx, parent, backoffice_url=backoffice_url)
+
+
+def run_review(ctx: AppContext, hook: Any, *, backoffice_url: str | None = None) -> int:
+    """``hubcheck-gui --review``: show the review window until it is closed; the exit code.
+
+    ``hook`` is the process's ``InstallerExceptHook``: an unexpected error shows as one calm
+    line on the window's status bar, its traceback in the log file.
+    """
+    from app.ui import ensure_app
+
+    app = ensure_app()
+    try:
+        from app.services.logs import configure_logging
+
+        configure_logging(ctx.data_dir / "logs")
+    except OSError as exc:  # an unwritable log folder must not stop the review
+        print(f"hubcheck: logging disabled: {exc}", file=sys.stderr)
+    window = open_review(ctx, backoffice_url=backoffice_url)
+    hook.set_notify(window.unexpectedError.emit)
+    window.show()
+    code = app.exec()
+    hook.set_notify(None)
+    window.shutdown()
+    ctx.close()
+    return int(code)

@@ -63,6 +63,8 @@ class ReviewWindow(QMainWindow):
 
     sourceOpened = Signal(object)
     sourceFailed = Signal(str)
+    #: Emitted from any thread by the process's exception hook; shown on the status bar.
+    unexpectedError = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, backoffice_url: str | None = None,
                  choice: SourceChoice | None = None) -> None:
@@ -179,6 +181,7 @@ class ReviewWindow(QMainWindow):
         self.journal.failed.connect(self._show_error)
         self.export_bar.failed.connect(self._show_error)
         self.tabs.currentChanged.connect(self._tab_shown)
+        self.unexpectedError.connect(self._show_error)
 
     def _column_widths(self) -> None:
         metrics = self.table.fontMetrics()
