@@ -16,6 +16,10 @@ database (PostgreSQL: a throw-away schema), in three phases on the same server:
    ``Retry-After`` and is sent again, as the laptop does; latencies are per answered attempt.
    A batch whose first answer came too late and whose resend found it stored was done twice.
 
+A second baseline, ``/v1/whoami``, is the cheapest request that does what every intake also
+does (a token check, one indexed read, a hop through the request thread pool); ``/v1/health``
+does none of that (it answers from the event loop), so it is the stricter of the two.
+
 ``intents/s`` counts the intents in answered batches (new and replayed). ``ratio`` is request
 for request: intake batches answered per second over the trivial endpoint's requests per
 second, at the same number of clients (so it depends on the batch size, which is printed).
@@ -227,19 +231,21 @@ class Tally:
             self.error_samples.append(text[:200])
 
 
-async def trivial_client(url: str, stop: float, tally: Tally) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+async def trivial_client(url: str, stop: float, tally: Tally, path: str = "/v1/health",
+                         token: str | None = None) -> None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=url, timeout=30, headers=headers) as http:
         while time.monotonic() < stop:
             began = time.perf_counter()
             try:
-                r = await http.get("/v1/health")
+                r = await http.get(path)
             except httpx.HTTPError as exc:
-                tally.error(f"health: {exc!r}")
+                tally.error(f"{path}: {exc!r}")
                 continue
             tally.latencies.append(time.perf_counter() - began)
             tally.requests += 1
             if r.status_code != 200:
-                tally.error(f"health HTTP {r.status_code}")
+                tally.error(f"{path} HTTP {r.status_code}")
 
 
 async def installer_client(
@@ -392,6 +398,13 @@ def run_database(kind: str, args: argparse.Namespace, templates: list[list[dict[
             trivial = Tally()
             stop = time.monotonic() + args.trivial_seconds
             t_trivial = asyncio.run(run_phase([trivial_client(url, stop, trivial) for _ in range(args.clients)]))
+            # The cheapest request that does what every intake also does: a token check, one
+            # indexed read, through the same request thread pool (health skips all three).
+            authed = Tally()
+            stop = time.monotonic() + args.trivial_seconds
+            t_authed = asyncio.run(run_phase([
+                trivial_client(url, stop, authed, "/v1/whoami", tokens[name]) for name in names[: args.clients]
+            ]))
 
             intake = Tally()
             stop = time.monotonic() + args.seconds
@@ -418,7 +431,8 @@ def run_database(kind: str, args: argparse.Namespace, templates: list[list[dict[
             )
             problems += check_exactly_once(db_url, over, intake.sent)
     return {
-        "kind": kind, "trivial": trivial, "t_trivial": t_trivial, "intake": intake, "t_intake": t_intake,
+        "kind": kind, "trivial": trivial, "t_trivial": t_trivial, "authed": authed, "t_authed": t_authed,
+        "intake": intake, "t_intake": t_intake,
         "over": over, "t_over": t_over, "problems": problems, "overload_clients": overload_clients,
     }
 
@@ -439,11 +453,15 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, per_batch: f
         kind = res["kind"]
         triv, intake, over = res["trivial"], res["intake"], res["over"]
         triv_rps = triv.requests / res["t_trivial"]
+        authed_rps = res["authed"].requests / res["t_authed"]
+        authed_ratio = intake.requests / res["t_intake"] / authed_rps if authed_rps else float("nan")
         rate = intake.intents / res["t_intake"]
         ratio = intake.requests / res["t_intake"] / triv_rps if triv_rps else float("nan")
         over_rate = (over.intents - over.twice_intents) / res["t_over"]
         rows = [
             ("trivial /v1/health", args.clients, triv, res["t_trivial"], "", triv.latencies, "1.00"),
+            ("token /v1/whoami", args.clients, res["authed"], res["t_authed"], "", res["authed"].latencies,
+             f"{authed_rps / triv_rps:.2f}" if triv_rps else ""),
             ("intake", args.clients, intake, res["t_intake"], f"{rate:.0f}", intake.latencies, f"{ratio:.2f}"),
             ("status pull", args.clients, None, res["t_intake"], "", intake.pull_latencies, ""),
             (f"overload {args.overload}x", res["overload_clients"], over, res["t_over"], f"{over_rate:.0f}",
@@ -455,7 +473,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, per_batch: f
             print(f"{kind:<10} {phase:<18} {clients:>7} {reqs:>8} {reqs / seconds:>7.0f} {ips:>9} "
                   f"{ms(pct(lat, 50)):>7} {ms(pct(lat, 95)):>7} {ms(pct(lat, 99)):>7} {errs:>6} {r:>6}")
         goodput = over_rate / rate if rate else 0.0
-        print(f"{kind:<10} intake at {args.clients}: {intake.refused_503} answered 503 (Retry-After honoured)")
+        print(f"{kind:<10} intake at {args.clients}: {intake.refused_503} answered 503 (Retry-After honoured); "
+              f"intake / token-checked /v1/whoami: {authed_ratio:.2f}x")
         print(f"{kind:<10} overload: goodput {goodput:.0%} of the peak; {over.refused_503} answered 503 "
               f"(Retry-After honoured); {over.timeouts} timed out; done twice: {over.twice_batches} batches "
               f"({over.twice_intents} intents)")
