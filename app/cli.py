@@ -29,6 +29,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.queue",
     "app.commands.sync",
     "app.commands.audit",
+    "app.commands.purge",
+    "app.commands.export",
 )
 
 

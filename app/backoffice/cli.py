@@ -12,6 +12,8 @@
     hubcheck-backoffice --db URL intents list --awaiting-approval
     hubcheck-backoffice --db URL intents approve KEY --by NAME
     hubcheck-backoffice --db URL intents refuse KEY --by NAME --reason TEXT
+    hubcheck-backoffice --db URL audit verify [--installer NAME] [--json]   (exit 1: a broken journal)
+    hubcheck-backoffice --db URL purge --older-than DAYS [--dry-run] [--json]
 
 ``HUBCHECK_BACKOFFICE_DB`` may stand for ``--db``. Bad input is one line on stderr and
 exit code 2, never a traceback.
@@ -581,6 +583,10 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "originator", "show or set the BusinessOriginatorID used in RequestIDs", cmd_originator
     )
     orig.add_argument("value", nargs="?", default=None, help="an EUI-64 such as 90-B3-D5-1F-30-01-00-00")
+
+    from app.backoffice import cli_records  # audit verify, purge
+
+    cli_records.register(commands, _sub)
     return parser
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.engine import Dialect
@@ -269,3 +270,47 @@ class RegimeEntry(Base):
     regime: Mapped[str] = mapped_column(String(16))
     effective_from: Mapped[date] = mapped_column(Date, unique=True)
     set_at: Mapped[datetime]
+
+
+class JournalChain(Base):
+    """One laptop's audit journal as one installer synced it: where its copy ends and how it fared.
+
+    Keyed by (installer, laptop) because a laptop may change hands: each installer's part of
+    its journal is a chain of its own. ``last_entry_id``/``last_hash`` are the link the next
+    upload must continue from; ``written`` is the laptop's own count of entries ever appended
+    (a cut end shows there). ``broken_at``/``problem`` keep the first break an upload showed:
+    a broken upload is stored as sent and flagged, never refused or lost.
+    """
+
+    __tablename__ = "bo_journal_chains"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installer_id: Mapped[int] = mapped_column(ForeignKey("bo_installers.id"))
+    laptop_id: Mapped[str] = mapped_column(String(36))
+    first_seen: Mapped[datetime]
+    last_synced: Mapped[datetime]
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_entry_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    written: Mapped[int] = mapped_column(BigInteger, default=0)
+    broken_at: Mapped[int | None] = mapped_column(BigInteger)
+    problem: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("installer_id", "laptop_id", name="uq_bo_journal_chain"),)
+
+
+class JournalEntry(Base):
+    """One laptop journal entry exactly as the laptop hashed it (text fields byte for byte)."""
+
+    __tablename__ = "bo_journal_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("bo_journal_chains.id"))
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(80))
+    detail_json: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("chain_id", "entry_id", name="uq_bo_journal_entry"),)

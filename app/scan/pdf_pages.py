@@ -24,17 +24,20 @@ class PdfReadError(ValueError):
 
 
 def ensure_gui_application() -> Any:
-    """The running QGuiApplication, or a new one on the offscreen platform.
+    """The running Qt application, or a new one on the offscreen platform.
 
     Painting and rendering PDFs needs fonts, hence a QGuiApplication, but no window: a
     command run over SSH or from a scheduled job has no display, and Qt's default
     platform would abort the process there. The window's own QApplication is used as is.
+    A new one is a QApplication (not the lighter QGuiApplication) so that code in the same
+    process which later needs widgets (a test run, the self-test) finds the kind it needs.
     """
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
 
-    app = QGuiApplication.instance()
+    app = QCoreApplication.instance()
     if app is None:
-        app = QGuiApplication([sys.argv[0] if sys.argv and sys.argv[0] else "hubcheck", "-platform", "offscreen"])
+        app = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "hubcheck", "-platform", "offscreen"])
     return app
 
 

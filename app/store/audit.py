@@ -12,7 +12,6 @@ pass identifiers and summaries only.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,22 +19,16 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-GENESIS_HASH = "0" * 64
+from app.domain.journal import GENESIS_HASH, entry_hash
+from app.domain.journal import canonical as _canonical
+
 _HEAD = "audit_head"
+#: The name of the counter every append bumps (the journal's length as written, cut or not).
+HEAD_COUNTER = _HEAD
 
 
 def utc_now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def entry_hash(prev_hash: str, at: str, action: str, subject: str, detail_json: str) -> str:
-    """The hash an entry must carry; any change to a field or to the link changes it."""
-    material = _canonical([prev_hash, at, action, subject, detail_json])
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

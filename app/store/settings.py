@@ -108,6 +108,19 @@ def _text(value: str) -> str:
     return value.strip()
 
 
+def _laptop_id(value: str) -> str:
+    """The laptop's own id (a UUID HubCheck makes once); the journal it sends is filed under it."""
+    import uuid
+
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise SettingError(f"laptop_id {value!r} is not a UUID; HubCheck sets it once by itself") from None
+
+
 def _choice(key: str, choices: tuple[str, ...]) -> Callable[[str], str]:
     def parse(value: str) -> str:
         v = value.strip().lower()
@@ -163,6 +176,8 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("originator_id", "", _originator, "an EUI-64, e.g. 90-B3-D5-1F-30-01-00-00"),
         SettingSpec("backoffice_url", "", _url, "an http(s) URL"),
         SettingSpec("backoffice_token", "", _text, "the token the back office issued", secret=True),
+        # Made once on first use, kept for ever (also in the audit journal, which restores it).
+        SettingSpec("laptop_id", "", _laptop_id, "a UUID; set by HubCheck once, never changed"),
         SettingSpec("backoffice_ca", "", _ca_file, "a PEM CA file for the back office's certificate; empty: the system's"),
         SettingSpec("duis_schema", "", _text, "path to a DUIS v5.4 XSD file"),
         SettingSpec("decoder", "zxing", _choice("decoder", ("zxing", "zbar")), "zxing, zbar"),

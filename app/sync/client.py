@@ -86,6 +86,10 @@ class BatchTooLarge(SyncHttpError):
     """The request body was over the server's limit."""
 
 
+class JournalUnsupported(SyncHttpError):
+    """The back office predates ``POST /v1/journal`` (404): the journal stays on the laptop."""
+
+
 class BackofficeCaError(SyncHttpError):
     """The ``backoffice_ca`` file cannot be used (missing, unreadable, not PEM)."""
 
@@ -120,6 +124,19 @@ class StatusPage:
     changes: tuple[StatusChange, ...]
     cursor: int
     more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class JournalReceipt:
+    """The back office's answer to a journal upload (docs/API.md, ``POST /v1/journal``)."""
+
+    stored: int
+    replayed: int
+    conflicts: int
+    last_id: int
+    intact: bool
+    first_broken: str | None
+    resend_after: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,14 +211,21 @@ class BackofficeClient:
 
     # -- plumbing --------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self._check(self._send(method, path, **kwargs))
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The answer, whatever its status; a network failure is a :class:`TransientError`."""
         try:
-            response = self._http.request(method, path, **kwargs)
+            return self._http.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
             raise TransientError(f"cannot reach the back office at {self.base_url}: {exc}", offline=True) from exc
         except httpx.TimeoutException as exc:
             raise TransientError(f"the back office did not answer in time ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
             raise TransientError(f"the connection to the back office failed: {type(exc).__name__}: {exc}") from exc
+
+    def _check(self, response: httpx.Response) -> httpx.Response:
+        """The response when it is a success; otherwise the failure's kind (see the module)."""
         status = response.status_code
         if status in (401, 403):
             raise AuthError(f"the back office refused the token (HTTP {status}): {_detail(response)}")
@@ -256,6 +280,31 @@ class BackofficeClient:
             return StatusPage(changes, int(body["cursor"]), bool(body.get("more", False)))
         except (KeyError, TypeError, ValueError) as exc:
             raise TransientError(f"the status answer is not in the expected shape: {exc}") from exc
+
+    def post_journal(
+        self, laptop_id: str, entries: Sequence[dict[str, Any]], *, written: int | None, after: int
+    ) -> JournalReceipt:
+        """POST /v1/journal: the laptop's next journal entries; a replay is harmless."""
+        body: dict[str, Any] = {"laptop_id": laptop_id, "entries": list(entries), "after": after}
+        if written is not None:
+            body["written"] = written
+        response = self._send("POST", "/v1/journal", json=body)
+        if response.status_code in (404, 405):
+            raise JournalUnsupported("the back office does not take journals yet (no POST /v1/journal)")
+        answer = self._json(self._check(response))
+        try:
+            resend = answer.get("resend_after")
+            return JournalReceipt(
+                stored=int(answer["stored"]),
+                replayed=int(answer["replayed"]),
+                conflicts=int(answer.get("conflicts", 0)),
+                last_id=int(answer["last_id"]),
+                intact=bool(answer["intact"]),
+                first_broken=answer.get("first_broken"),
+                resend_after=int(resend) if resend is not None else None,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TransientError(f"the journal answer is not in the expected shape: {exc}") from exc
 
     def get_regime(self) -> RegimeAnswer:
         body = self._json(self._call("GET", "/v1/regime"))

@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.store import outbox
+from app.domain.journal import LinkedEntry
+from app.store import journal_sync, outbox
 from app.sync.backoff import CAP_SECONDS, backoff_delay
 from app.sync.client import (
     AuthError,
@@ -47,6 +48,7 @@ from app.sync.client import (
     BackofficeClient,
     BatchTooLarge,
     ItemResult,
+    JournalUnsupported,
     TransientError,
     plain_http_refusal,
 )
@@ -57,6 +59,11 @@ if TYPE_CHECKING:  # the context is only passed through; sync depends on store, 
 
 DEFAULT_BATCH = 500
 STATUS_PAGE = 1000
+#: Journal entries per upload; one upload per pass (one more when the back office asks for a
+#: resend), after everything else, so the journal never holds up a Service Request.
+JOURNAL_BATCH = 500
+JOURNAL_ACKED = "journal_acked"
+JOURNAL_REPORTED = "journal_reported"
 
 Progress = Callable[[str, int], None]
 
@@ -101,6 +108,12 @@ class SyncReport:
     retry_after: float | None = None
     not_before: float | None = None
     errors: list[str] = field(default_factory=list)
+    #: The audit journal's upload this pass: entries sent, entries still to send, and what the
+    #: back office said of this laptop's chain (``journal_intact`` None: not asked this pass).
+    journal_sent: int = 0
+    journal_left: int = 0
+    journal_intact: bool | None = None
+    journal_problem: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -219,6 +232,27 @@ def cursor_name(url: str, token: str) -> str:
     return f"{outbox.STATUS_CURSOR}:{digest}"
 
 
+def journal_counter_names(url: str, token: str) -> tuple[str, str]:
+    """(last entry id the back office acknowledged, last head count reported), per back office
+    and installer like the status cursor: a new token starts again from the first entry, which
+    the back office takes as replays."""
+    digest = hashlib.sha256(f"{url}\n{token}".encode()).hexdigest()[:16]
+    return f"{JOURNAL_ACKED}:{digest}", f"{JOURNAL_REPORTED}:{digest}"
+
+
+def journal_item(entry: LinkedEntry) -> dict[str, Any]:
+    """The wire form of one journal entry: every hashed field exactly as stored."""
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "action": entry.action,
+        "subject": entry.subject,
+        "detail_json": entry.detail_json,
+        "prev_hash": entry.prev_hash,
+        "entry_hash": entry.entry_hash,
+    }
+
+
 def not_before_name(url: str) -> str:
     """A back office's "not before" time is keyed by its address alone: pointing the laptop at
     another back office starts without a wait; a new token for the same one does not (the
@@ -245,6 +279,11 @@ def _summarise(ctx: AppContext, report: SyncReport, url: str) -> None:
         report.next_due_at = outbox.earliest_due(conn)
     report.queued_left = counts.get("queued", 0)
     report.in_flight_left = counts.get("sent", 0)
+    token = str(ctx.setting("backoffice_token") or "")
+    if token:
+        with ctx.engine.connect() as conn:
+            acked = outbox.read_counter(conn, journal_counter_names(url, token)[0])
+            report.journal_left = journal_sync.count_after(conn, acked)
     report.not_before = waiting_until(ctx, url)
 
 
@@ -453,6 +492,38 @@ class _Pass:
                 },
             )
 
+    def push_journal(self, token: str) -> None:
+        """Send the journal entries the back office has not acknowledged: one upload, oldest first.
+
+        The acknowledged id moves only on the back office's answer, so a failure (or a crash)
+        leaves the entries to be sent again, and a resend is answered as replays. When the back
+        office holds less than the laptop believed (restored from a backup), it says from where
+        to send again, and that is done at once with a second upload.
+        """
+        acked_name, reported_name = journal_counter_names(self.client.base_url, token)
+        laptop_id = journal_sync.ensure_laptop_id(self.engine, self.ctx.settings)
+        for _attempt in range(2):
+            with self.engine.connect() as conn:
+                acked = outbox.read_counter(conn, acked_name)
+                reported = outbox.read_counter(conn, reported_name)
+                batch = journal_sync.pending_entries(conn, acked, JOURNAL_BATCH)
+            if not batch.entries and (batch.written is None or batch.written == reported):
+                break  # nothing new, and the head count the back office has is current
+            receipt = self.client.post_journal(
+                laptop_id, [journal_item(e) for e in batch.entries], written=batch.written, after=acked
+            )
+            self.report.journal_intact, self.report.journal_problem = receipt.intact, receipt.first_broken
+            with self.engine.begin() as conn:
+                if receipt.resend_after is not None:
+                    outbox.set_counter(conn, acked_name, receipt.resend_after)
+                    continue
+                if batch.entries:
+                    outbox.set_counter(conn, acked_name, batch.entries[-1].id)
+                if batch.written is not None:
+                    outbox.set_counter(conn, reported_name, batch.written)
+            self.report.journal_sent += len(batch.entries)
+            break
+
     def summarise(self) -> None:
         url = self.client.base_url
         if self.report.status == "ok":  # the back office took everything: any earlier wait is over
@@ -474,6 +545,7 @@ def sync_once(
     adopt_regime: bool = True,
     progress: Progress | None = None,
     http_timeout: float | None = None,
+    push_journal: bool = True,
 ) -> SyncReport:
     """Run one sync pass now, in the calling thread (the UI calls it from a worker thread).
 
@@ -483,6 +555,8 @@ def sync_once(
     such a wait runs the pass returns ``waiting`` without any network call. Never raises for
     network or server faults: they are in the report; the intents stay queued.
     ``http_timeout`` (seconds) replaces the client's default of 30 s read / 5 s connect.
+    ``push_journal``: send the audit journal's next entries at the end of a pass that reached
+    the back office without trouble (one upload; see :meth:`_Pass.push_journal`).
     """
     started = time.monotonic()
     report = SyncReport(started_at=_iso())
@@ -536,6 +610,13 @@ def sync_once(
                 step.pull_status(cursor_name(http.base_url, token))
             if adopt_regime and not step.asked_to_wait:
                 step.adopt_regime()
+            if push_journal and report.status == "ok" and not step.asked_to_wait:
+                try:  # last, after everything a Service Request needs; one upload per pass
+                    step.push_journal(token)
+                except JournalUnsupported:
+                    pass  # an older back office: the journal stays on the laptop, nothing is lost
+                except BatchTooLarge as exc:
+                    report.errors.append(str(exc))
         except AuthError as exc:
             report.status = "auth_failed"
             report.errors.append(str(exc))

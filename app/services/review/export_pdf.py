@@ -48,6 +48,7 @@ FONT_FAMILY = "DejaVu Sans"
 
 LEVEL_COLOURS: dict[str, str] = {"ok": "#1B5E20", "warn": "#8A5A00", "block": "#B00020", "unknown": "#455A64"}
 REGIME_SOURCES: dict[str, str] = {
+    "local": "set in the laptop's settings",
     "settings": "set in the laptop's settings",
     "backoffice": "announced by the back office",
 }
@@ -300,7 +301,7 @@ class _Certificate:
         if not detail.requests:
             self.text_block("None: this visit queued no Service Request.", 10, colour="#555555")
             return
-        columns = [(0, "SRV"), (22, "Request"), (92, "State"), (122, "DCC response")]
+        columns = [(0, "SRV"), (18, "Request"), (122, "State"), (152, "DCC response")]
         self.table_row([(mm, text) for mm, text in columns], bold=True)
         shown = 0
         for request in detail.requests:
@@ -309,9 +310,9 @@ class _Certificate:
             self.table_row(
                 [
                     (0, request.srv),
-                    (22, request.srv_name),
-                    (92, request.state),
-                    (122, request.response_code or "—"),
+                    (18, request.srv_name),
+                    (122, request.state),
+                    (152, request.response_code or "—"),
                 ]
             )
             shown += 1
