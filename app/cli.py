@@ -1,66 +1,37 @@
-"""``hubcheck-backoffice``: run the service and administer its database.
+"""``hubcheck``: the command-line face. A contract: scripts outside this repository call it.
 
-    hubcheck-backoffice --db URL serve [--host 127.0.0.1] [--port 8080] [--simulate-dcc ...]
-    hubcheck-backoffice --db URL token create NAME [--admin] [--expires YYYY-MM-DD]  (prints the token alone)
-    hubcheck-backoffice --db URL token list [NAME]
-    hubcheck-backoffice --db URL token revoke NAME | --id N | --prefix TEXT
-    hubcheck-backoffice --db URL cpl upload FILE [--date YYYY-MM-DD]
-    hubcheck-backoffice --db URL jobs upload FILE [--installer NAME]
-    hubcheck-backoffice --db URL regime set mp202 --effective 2027-01-01
-    hubcheck-backoffice --db URL intents list --awaiting-approval
-    hubcheck-backoffice --db URL intents approve KEY --by NAME
-    hubcheck-backoffice --db URL intents refuse KEY --by NAME --reason TEXT
-
-``HUBCHECK_BACKOFFICE_DB`` may stand for ``--db``. Bad input is one line on stderr and
-exit code 2, never a traceback.
+Each command group lives in ``app/commands/<group>.py`` and exposes
+``register(subparsers)``; this module only builds the parser, routes errors to stderr
+with exit code 2, and never shows a traceback for bad input.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
+import importlib
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from app.commands.common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError
 
-from app.backoffice.db import ENV_DB, Store, StoreError, open_store
-from app.backoffice.dccsim import DccSimulator, RuleError, parse_rule
-from app.backoffice.files import UploadError, upload_cpl, upload_jobpack
-from app.backoffice.models import Intent
-from app.backoffice.ordering import approve, audit_entries, find_intents, refuse
-from app.backoffice.regime import regime_on, set_regime
-from app.backoffice.schemas import STATES
-from app.backoffice.settings import get_originator, set_originator
-from app.backoffice.timeutil import gb_today, utcnow
-from app.backoffice.tokens import (
-    TokenError,
-    TokenInfo,
-    expiry_from_date,
-    find_installer,
-    issue_token,
-    list_tokens,
-    revoke_token,
-    revoke_tokens,
+__all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "CliError", "build_parser", "main"]
+
+# Command groups, in the order `hubcheck --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "app.commands.cpl",
+    "app.commands.jobs",
+    "app.commands.check",
+    "app.commands.settings",
+    "app.commands.scan",
+    "app.commands.install",
+    "app.commands.queue",
+    "app.commands.sync",
+    "app.commands.audit",
+    "app.commands.purge",
+    "app.commands.export",
 )
-from app.backoffice.transitions import TransitionError
-from app.backoffice.views import full_intent_view, intent_views
-from app.domain.errors import DomainInputError
-
-EXIT_OK = 0
-EXIT_USAGE = 2
-
-
-class CliError(Exception):
-    """A user-facing failure: one line on stderr, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,429 +40,88 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{self.prog}: {message}")
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _key(text: str) -> str:
-    try:
-        return str(UUID(text.strip()))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an intent key (a UUID such as 6f1c2b1e-1d2a-4c55-9a3e-0b7d9f5e2a10)"
-        ) from None
-
-
-def _limit(text: str) -> int:
-    if not (text.strip().isascii() and text.strip().isdigit() and 1 <= int(text) <= 10_000):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 10000")
-    return int(text)
-
-
-def _max_intakes(text: str) -> int:
-    from app.backoffice.web.admission import AdmissionError, parse_limit
-
-    try:
-        return parse_limit(text, "--max-intakes")
-    except AdmissionError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _token_id(text: str) -> int:
-    if not (text.strip().isascii() and text.strip().isdigit() and 0 < int(text) < 2**31):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a token id (a number from token list)")
-    return int(text)
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0-65535)")
-    return port
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more, e.g. 2 or 0.5)")
-    return value
-
-
-def _open(args: argparse.Namespace) -> Store:
-    url = args.db or os.environ.get(ENV_DB, "")
-    if not url:
-        raise CliError("no database: pass --db URL or set HUBCHECK_BACKOFFICE_DB")
-    return open_store(url)
-
-
-@contextmanager
-def _session(args: argparse.Namespace, *, write: bool) -> Iterator[Session]:
-    """One session on the ``--db`` store (a committed transaction when ``write``); the store is closed after."""
-    store = _open(args)
-    try:
-        with store.write() if write else store.read() as session:
-            yield session
-    finally:
-        store.dispose()
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2, default=str))
-
-
-# --------------------------------------------------------------------------- handlers
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from app.backoffice.web.app import create_app
-
-    rules = [parse_rule(text) for text in args.dcc_rule]
-    if (rules or args.dcc_delay is not None) and not args.simulate_dcc:
-        raise CliError("--dcc-delay and --dcc-rule need --simulate-dcc")
-    store = _open(args)
-    simulator = None
-    if args.simulate_dcc:
-        simulator = DccSimulator(
-            store, delay=args.dcc_delay if args.dcc_delay is not None else 2.0, rules=rules
-        )
-    from app.backoffice.web.admission import AdmissionError, limit_from_env
-
-    try:
-        max_intakes = args.max_intakes if args.max_intakes is not None else limit_from_env()
-    except AdmissionError as exc:
-        store.dispose()
-        raise CliError(str(exc)) from None
-    app = create_app(store, simulator=simulator, max_intakes=max_intakes)
-    try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
-    finally:
-        store.dispose()
-    return EXIT_OK
-
-
-def cmd_init(args: argparse.Namespace) -> int:
-    _open(args).dispose()
-    print("schema ready")
-    return EXIT_OK
-
-
-def cmd_token_create(args: argparse.Namespace) -> int:
-    expires = expiry_from_date(args.expires) if args.expires is not None else None
-    with _session(args, write=True) as session:
-        token, _info = issue_token(session, args.name, utcnow(), admin=args.admin, expires_at=expires)
-    print(token)
-    return EXIT_OK
-
-
-def _token_json(info: TokenInfo) -> dict[str, Any]:
-    return {
-        "id": info.id,
-        "installer": info.installer,
-        "prefix": info.prefix,
-        "admin": info.admin,
-        "state": info.state(utcnow()),
-        "created_at": info.created_at.isoformat(),
-        "expires_at": info.expires_at.isoformat() if info.expires_at else None,
-        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
-    }
-
-
-def cmd_token_list(args: argparse.Namespace) -> int:
-    with _session(args, write=False) as session:
-        tokens = list_tokens(session, args.name)
-    _print_json({"tokens": [_token_json(info) for info in tokens]})
-    return EXIT_OK
-
-
-def cmd_token_revoke(args: argparse.Namespace) -> int:
-    chosen = sum(x is not None for x in (args.name, args.id, args.prefix))
-    if chosen != 1:
-        raise CliError("token revoke: give exactly one of NAME (every token of NAME), --id N or --prefix TEXT")
-    with _session(args, write=True) as session:
-        if args.name is not None:
-            count = revoke_tokens(session, args.name, utcnow())
-            message = f"revoked {count} token(s) of {args.name}"
-        else:
-            info = revoke_token(session, utcnow(), token_id=args.id, prefix=args.prefix)
-            role = "admin" if info.admin else "installer"
-            message = f"revoked token {info.id} ({info.prefix}…, {role}) of {info.installer}"
-    print(message)
-    return EXIT_OK
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def cmd_cpl_upload(args: argparse.Namespace) -> int:
-    content = _read(args.file)
-    with _session(args, write=True) as session:
-        row = upload_cpl(session, args.name or args.file.name, content, utcnow(), args.date)
-        result = {"id": row.id, "name": row.name, "published_on": row.published_on, "size": row.size}
-    _print_json(result)
-    return EXIT_OK
-
-
-def cmd_jobs_upload(args: argparse.Namespace) -> int:
-    content = _read(args.file)
-    with _session(args, write=True) as session:
-        installer_id = None
-        if args.installer:
-            found = find_installer(session, args.installer)
-            if found is None:
-                raise CliError(f"no installer named {args.installer!r}; create one with token create NAME")
-            installer_id = found.id
-        row = upload_jobpack(session, args.name or args.file.name, content, utcnow(), installer_id)
-        result = {"id": row.id, "name": row.name, "installer": args.installer, "job_refs": row.job_refs}
-    _print_json(result)
-    return EXIT_OK
-
-
-def cmd_regime_set(args: argparse.Namespace) -> int:
-    now = utcnow()
-    today = gb_today(now)
-    with _session(args, write=True) as session:
-        set_regime(session, args.regime, args.effective or today, now)
-        result = regime_on(session, today).model_dump(mode="json")
-    _print_json(result)
-    return EXIT_OK
-
-
-def cmd_regime_show(args: argparse.Namespace) -> int:
-    with _session(args, write=False) as session:
-        result = regime_on(session, gb_today()).model_dump(mode="json")
-    _print_json(result)
-    return EXIT_OK
-
-
-def cmd_originator(args: argparse.Namespace) -> int:
-    with _session(args, write=args.value is not None) as session:
-        value = get_originator(session) if args.value is None else set_originator(session, args.value)
-    print(value)
-    return EXIT_OK
-
-
-CLI_VIA = "command line"
-
-
-def cmd_intents_list(args: argparse.Namespace) -> int:
-    with _session(args, write=False) as session:
-        rows = find_intents(
-            session, state=args.state, awaiting_approval=args.awaiting_approval, limit=args.limit
-        )
-        views = intent_views(session, rows)
-        result = [views[row.id].model_dump(mode="json") for row in rows]
-    _print_json({"intents": result})
-    return EXIT_OK
-
-
-def _intent_json(session: Session, intent: Intent) -> dict[str, Any]:
-    view = full_intent_view(session, intent).model_dump(mode="json")
-    view["audit"] = [e.model_dump(mode="json") for e in audit_entries(session, intent.idempotency_key)]
-    return view
-
-
-def cmd_intents_show(args: argparse.Namespace) -> int:
-    with _session(args, write=False) as session:
-        intent = session.scalar(select(Intent).where(Intent.idempotency_key == args.key))
-        if intent is None:
-            raise CliError(f"no intent with the key {args.key}")
-        result = _intent_json(session, intent)
-    _print_json(result)
-    return EXIT_OK
-
-
-def cmd_intents_approve(args: argparse.Namespace) -> int:
-    with _session(args, write=True) as session:
-        result = _intent_json(session, approve(session, args.key, args.by, CLI_VIA, utcnow()))
-    _print_json(result)
-    return EXIT_OK
-
-
-def cmd_intents_refuse(args: argparse.Namespace) -> int:
-    with _session(args, write=True) as session:
-        result = _intent_json(session, refuse(session, args.key, args.by, args.reason, CLI_VIA, utcnow()))
-    _print_json(result)
-    return EXIT_OK
-
-
-# --------------------------------------------------------------------------- parser
-
-
-def _sub(
-    parent: argparse._SubParsersAction[Any],
-    name: str,
-    help_text: str,
-    handler: Callable[..., int] | None = None,
-) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
-    if handler is not None:
-        parser.set_defaults(handler=handler)
-    return parser
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="hubcheck-backoffice", description="The HubCheck back-office service and its admin commands."
-    )
-    parser.add_argument("--db", default=None, help=f"database URL or SQLite file path (default: ${ENV_DB})")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    commands.required = True
-
-    serve = _sub(commands, "serve", "run the HTTP service", cmd_serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port, default=8080)
-    serve.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
-    )
-    serve.add_argument(
-        "--max-intakes",
-        type=_max_intakes,
+    parser = _Parser(prog="hubcheck", description="Check PPMID / Communications Hub pairings before the install.")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
         default=None,
-        metavar="N",
-        help="intake batches in progress per worker; past it 503 + Retry-After "
-        "(default $HUBCHECK_BACKOFFICE_MAX_INTAKES, else 8)",
+        help="where HubCheck keeps its cache and settings (default: $HUBCHECK_HOME or the user data folder)",
     )
-    serve.add_argument("--simulate-dcc", action="store_true", help="answer accepted intents like a DCC would")
-    serve.add_argument(
-        "--dcc-delay", type=_seconds, default=None, help="seconds before the simulated answer (2)"
-    )
-    serve.add_argument(
-        "--dcc-rule",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE:CODE",
-        help="answer matching intents with CODE (srv=8.11:E081101, target=CDEF:E65, cv=4:I99, job_ref=J1:reject)",
-    )
-
-    _sub(commands, "init", "create the schema (serve does this too)", cmd_init)
-
-    token = _sub(commands, "token", "installer tokens")
-    token_cmds = token.add_subparsers(dest="token_command", metavar="ACTION", parser_class=_Parser)
-    token_cmds.required = True
-    create = _sub(token_cmds, "create", "issue a token for NAME (printed alone on stdout)", cmd_token_create)
-    create.add_argument("name")
-    create.add_argument(
-        "--admin",
+    parser.add_argument(
+        "--self-test",
         action="store_true",
-        help="this token (only this one) may upload files and report DCC events",
+        help="check this installation (sample data, decoders, window, cameras) in a temporary data folder "
+        "(or --data-dir), print each step, exit 0 only if all worked",
     )
-    create.add_argument(
-        "--expires",
-        type=_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="the token stops working at the start of this GB date (default: never)",
-    )
-    token_list = _sub(
-        token_cmds, "list", "every token (or NAME's): id, prefix, role, state; never the token (JSON)", cmd_token_list
-    )
-    token_list.add_argument("name", nargs="?", default=None)
-    revoke = _sub(
-        token_cmds, "revoke", "revoke every token of NAME, or one token by --id or --prefix", cmd_token_revoke
-    )
-    revoke.add_argument("name", nargs="?", default=None)
-    revoke.add_argument("--id", type=_token_id, default=None, help="the token's id (token list)")
-    revoke.add_argument("--prefix", default=None, help="the token's first characters (token list)")
-
-    cpl = _sub(commands, "cpl", "CPL files")
-    cpl_cmds = cpl.add_subparsers(dest="cpl_command", metavar="ACTION", parser_class=_Parser)
-    cpl_cmds.required = True
-    cpl_up = _sub(
-        cpl_cmds, "upload", "store a CPL file (.csv or .xlsx) for laptops to download", cmd_cpl_upload
-    )
-    cpl_up.add_argument("file", type=Path)
-    cpl_up.add_argument("--date", type=_date, default=None, help="the CPL's date (default today)")
-    cpl_up.add_argument("--name", default=None, help="the file name laptops see (default the file's)")
-
-    jobs = _sub(commands, "jobs", "job packs")
-    jobs_cmds = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", parser_class=_Parser)
-    jobs_cmds.required = True
-    jobs_up = _sub(jobs_cmds, "upload", "store a hubcheck-jobpack/1 file", cmd_jobs_upload)
-    jobs_up.add_argument("file", type=Path)
-    jobs_up.add_argument("--installer", default=None, help="for this installer only (default everyone)")
-    jobs_up.add_argument("--name", default=None)
-
-    regime = _sub(commands, "regime", "the supplier's regime")
-    regime_cmds = regime.add_subparsers(dest="regime_command", metavar="ACTION", parser_class=_Parser)
-    regime_cmds.required = True
-    regime_set = _sub(regime_cmds, "set", "schedule a regime (tactical or mp202) from a date", cmd_regime_set)
-    regime_set.add_argument("regime")
-    regime_set.add_argument(
-        "--effective", type=_date, default=None, help="GB date it takes effect (default today)"
-    )
-    _sub(regime_cmds, "show", "the regime in force and the next scheduled", cmd_regime_show)
-
-    intents = _sub(commands, "intents", "intents: list, show, approve or refuse")
-    intents_cmds = intents.add_subparsers(dest="intents_command", metavar="ACTION", parser_class=_Parser)
-    intents_cmds.required = True
-    listing = _sub(intents_cmds, "list", "every installer's intents, newest first (JSON)", cmd_intents_list)
-    listing.add_argument("--state", choices=STATES, default=None, help="only this state")
-    listing.add_argument(
-        "--awaiting-approval", action="store_true", help="only those whose approval is still to be decided"
-    )
-    listing.add_argument("--limit", type=_limit, default=100, help="at most this many, 1-10000 (100)")
-    show = _sub(
-        intents_cmds, "show", "one intent with its prerequisites, approval and audit (JSON)", cmd_intents_show
-    )
-    show.add_argument("key", type=_key)
-    approve_cmd = _sub(
-        intents_cmds,
-        "approve",
-        "approve an intent that waits for approval (it goes to the DCC once its prerequisites succeeded)",
-        cmd_intents_approve,
-    )
-    approve_cmd.add_argument("key", type=_key)
-    approve_cmd.add_argument("--by", required=True, help="who approves (kept in the audit log)")
-    refuse_cmd = _sub(
-        intents_cmds,
-        "refuse",
-        "refuse an intent that waits for approval: it fails, and so does everything waiting on it",
-        cmd_intents_refuse,
-    )
-    refuse_cmd.add_argument("key", type=_key)
-    refuse_cmd.add_argument("--by", required=True, help="who refuses (kept in the audit log)")
-    refuse_cmd.add_argument("--reason", required=True, help="why (the installer's laptop shows it)")
-
-    orig = _sub(
-        commands, "originator", "show or set the BusinessOriginatorID used in RequestIDs", cmd_originator
-    )
-    orig.add_argument("value", nargs="?", default=None, help="an EUI-64 such as 90-B3-D5-1F-30-01-00-00")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # A command is required unless --self-test is given (checked in main, same message as argparse's).
+    subparsers.required = False
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
     return parser
+
+
+def _start_logging(args: argparse.Namespace) -> None:
+    from app.services.logs import configure_logging
+    from app.services.paths import resolve_log_dir
+
+    try:
+        configure_logging(resolve_log_dir(args.data_dir))
+    except OSError as exc:  # a read-only home must not stop a check
+        print(f"hubcheck: logging disabled ({exc})", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args: argparse.Namespace | None = None
     try:
-        args = build_parser().parse_args(argv)
-        return int(args.handler(args))
-    except (
-        CliError,
-        StoreError,
-        UploadError,
-        TokenError,
-        RuleError,
-        DomainInputError,
-        TransitionError,
-    ) as exc:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.self_test and args.command is None:
+            return _self_test(args)
+        if args.command is None:
+            parser.error("the following arguments are required: COMMAND")
+        _start_logging(args)
+        handler = args.handler
+        return int(handler(args))
+    except CliError as exc:
         print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
+        return exc.code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        # The database, the data folder or the disk failed mid-command (a damaged page, a
+        # full disk while recording): one plain line and exit 2, never a traceback.
+        from app.services.storage_errors import storage_problem
+
+        data_dir = _data_dir(args)
+        if data_dir is None or storage_problem(exc, data_dir) is None:
+            raise
+        from app.commands.common import storage_message
+
+        print(storage_message(exc, data_dir), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _self_test(args: argparse.Namespace) -> int:
+    """The installation check both programs share. It renders the window, so it imports the
+    UI: only under this flag, the one place the command line does (a build is checked whole)."""
+    from app.ui.selftest import main as self_test
+
+    return self_test(args.data_dir)
+
+
+def _data_dir(args: argparse.Namespace | None) -> Path | None:
+    from app.services.paths import resolve_data_dir
+
+    try:
+        return resolve_data_dir(getattr(args, "data_dir", None)) if args is not None else None
+    except Exception:  # the folder's name itself is unusable: nothing to explain with
+        return None
 
 
 if __name__ == "__main__":
