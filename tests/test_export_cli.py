@@ -91,3 +91,28 @@ def test_unwritable_or_unnamed_output_is_exit_2(laptop: tuple[Path, list[Visit]]
     under_file = hubcheck("export", str(blocker / "out.csv"), data=data)
     assert under_file.returncode == 2 and "cannot create the folder" in under_file.stderr
     assert "Traceback" not in under_file.stderr
+
+
+def test_backoffice_export_takes_the_same_options(tmp_path: Path) -> None:
+    """``hubcheck-backoffice export`` on a back-office database (none recorded yet): the same
+    columns and messages as the laptop's command."""
+    from app.services.review.export_csv import COLUMNS
+
+    db = tmp_path / "backoffice.sqlite"
+
+    def backoffice(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", "import sys; from app.backoffice.cli import main; sys.exit(main())",
+             "--db", str(db), *args],
+            cwd=REPO, capture_output=True, text=True, timeout=180,
+        )
+
+    assert backoffice("init").returncode == 0
+    out = tmp_path / "all.csv"
+    result = backoffice("export", "--redact", "--from", "2025-03-01", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"file": str(out), "format": "csv", "records": 0, "redacted": True}
+    assert out.read_text(encoding="utf-8-sig").splitlines() == [",".join(COLUMNS)]
+    bad = backoffice("export", "--from", "2025-03-05", "--to", "2025-03-01", str(out))
+    assert bad.returncode == 2 and "--to 2025-03-01 is before --from 2025-03-05" in bad.stderr
+    assert "Traceback" not in bad.stderr

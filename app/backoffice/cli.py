@@ -14,6 +14,7 @@
     hubcheck-backoffice --db URL intents refuse KEY --by NAME --reason TEXT
     hubcheck-backoffice --db URL audit verify [--installer NAME] [--json]   (exit 1: a broken journal)
     hubcheck-backoffice --db URL purge --older-than DAYS [--dry-run] [--json]
+    hubcheck-backoffice --db URL export --format csv|pdf [--redact] [--from DATE] [--to DATE] OUT
 
 ``HUBCHECK_BACKOFFICE_DB`` may stand for ``--db``. Bad input is one line on stderr and
 exit code 2, never a traceback.
@@ -587,6 +588,10 @@ def build_parser() -> argparse.ArgumentParser:
     from app.backoffice import cli_records  # audit verify, purge
 
     cli_records.register(commands, _sub)
+
+    from app.backoffice import cli_export  # export (the same options as the laptop's)
+
+    cli_export.register(commands, _sub)
     return parser
 
 
