@@ -20,7 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hubcheck-gui", description="HubCheck: PPMID and Communications Hub pairing")
     parser.add_argument("--data-dir", type=Path, default=None, help="data folder (default: HUBCHECK_HOME or the user data folder)")
     parser.add_argument("--sample", action="store_true", help="load the bundled sample CPL and job pack on start")
-    parser.add_argument("--smoke", action="store_true", help="paint the main window once and exit 0 (start-up checks)")
+    parser.add_argument("--smoke", action="store_true", help="paint the main window once and exit 0 (start-up checks); "
+                        "with --review, exit 0 once the first records are shown")
     parser.add_argument("--smoke-ready", action="store_true",
                         help="exit 0 once the cache is open and a scan would be accepted (time to ready)")
     parser.add_argument("--self-test", action="store_true",
@@ -65,9 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     ctx = AppContext(data_dir)
     app = ensure_app([sys.argv[0]])
     if args.review or args.backoffice:
+        gc.enable()  # the analyst's window: no start-up race to win, collect as usual
         from app.ui.review import run_review
 
-        return run_review(ctx, hook, backoffice_url=args.backoffice)
+        return run_review(ctx, hook, backoffice_url=args.backoffice, smoke=args.smoke)
 
     from PySide6.QtCore import QTimer
 

@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
             self.review_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a fresh one each time
             self.review_window.destroyed.connect(lambda _obj=None: setattr(self, "review_window", None))
         self.review_window.show()
-        self.review_window.raise_()
+        self.review_window.activateWindow()  # brought forward when already open
         return self.review_window
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[[], Any]) -> QAction:

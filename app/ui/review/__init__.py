@@ -29,11 +29,13 @@ def open_review(ctx: AppContext, parent: QWidget | None = None, *, backoffice_ur
     return ReviewWindow(ctx, parent, backoffice_url=backoffice_url)
 
 
-def run_review(ctx: AppContext, hook: Any, *, backoffice_url: str | None = None) -> int:
+def run_review(ctx: AppContext, hook: Any, *, backoffice_url: str | None = None, smoke: bool = False) -> int:
     """``hubcheck-gui --review``: show the review window until it is closed; the exit code.
 
     ``hook`` is the process's ``InstallerExceptHook``: an unexpected error shows as one calm
-    line on the window's status bar, its traceback in the log file.
+    line on the window's status bar, its traceback in the log file. ``smoke`` (``--smoke``)
+    prints ``review-first-rows N`` and exits 0 once the first page is on screen, or prints
+    the source's sentence and exits 1 when it cannot be opened (start-up checks).
     """
     from app.ui import ensure_app
 
@@ -46,6 +48,18 @@ def run_review(ctx: AppContext, hook: Any, *, backoffice_url: str | None = None)
         print(f"hubcheck: logging disabled: {exc}", file=sys.stderr)
     window = open_review(ctx, backoffice_url=backoffice_url)
     hook.set_notify(window.unexpectedError.emit)
+    if smoke:
+        def _shown(rows: int, _at_end: bool) -> None:
+            print(f"review-first-rows {rows}", flush=True)
+            app.exit(0)
+
+        def _failed(message: str) -> None:
+            print(message, file=sys.stderr, flush=True)
+            app.exit(1)
+
+        window.model.pageLoaded.connect(_shown)
+        window.model.failed.connect(_failed)
+        window.sourceFailed.connect(_failed)
     window.show()
     code = app.exec()
     hook.set_notify(None)
