@@ -301,7 +301,7 @@ class _Certificate:
         if not detail.requests:
             self.text_block("None: this visit queued no Service Request.", 10, colour="#555555")
             return
-        columns = [(0, "SRV"), (18, "Request"), (122, "State"), (152, "DCC response")]
+        columns = [(0, "SRV"), (18, "Request"), (120, "State"), (146, "DCC response")]
         self.table_row([(mm, text) for mm, text in columns], bold=True)
         shown = 0
         for request in detail.requests:
@@ -311,8 +311,8 @@ class _Certificate:
                 [
                     (0, request.srv),
                     (18, request.srv_name),
-                    (122, request.state),
-                    (152, request.response_code or "—"),
+                    (120, request.state),
+                    (146, request.response_code or "—"),
                 ]
             )
             shown += 1
