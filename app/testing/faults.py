@@ -97,6 +97,8 @@ class FaultyLink:
             self._offline = True
             sock, held = self._sock, list(self._held)
         self._close_listener(sock)
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)  # until then the kernel still queues connections on it
         for conn in held:
             _reset(conn)
 
@@ -155,6 +157,10 @@ class FaultyLink:
 
     @staticmethod
     def _close_listener(sock: socket.socket) -> None:
+        """Shut down first: on Linux that wakes the thread blocked in accept() at once, where
+        close() alone would leave the port listening until its accept() times out."""
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             sock.close()
 
