@@ -87,8 +87,9 @@ class DashboardPage(QWidget):
             view.setMinimumHeight(180)
             self.views[name] = view
             grid.addWidget(view, position // 2, position % 2)
-        grid.setRowStretch(0, 1)
-        grid.setRowStretch(1, 1)
+        for line in (0, 1):  # four equal charts, whatever each one's own size hint
+            grid.setRowStretch(line, 1)
+            grid.setColumnStretch(line, 1)
         self._layout.addLayout(grid, 1)
         if self.summary is not None:
             self._draw(self.summary)
