@@ -111,3 +111,10 @@ def test_a_packaged_build_always_expects_zbar(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert zbar_expected() is True
+
+
+def test_the_self_test_tries_every_decoder_the_scanner_offers() -> None:
+    from app.scan.decoders import DECODER_NAMES
+    from app.ui.selftest import DECODERS
+
+    assert DECODERS == DECODER_NAMES

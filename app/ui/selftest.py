@@ -126,10 +126,13 @@ def list_cameras(_state: SelfTestState) -> str:
     return f"{len(found)}: " + "; ".join(c.description + (" (default)" if c.is_default else "") for c in found)
 
 
-def all_steps(zbar: Callable[[], bool] = zbar_expected) -> list[Step]:
-    from app.scan.decoders import DECODER_NAMES
+# app.scan.decoders.DECODER_NAMES, written out: importing the scanning package (numpy) is
+# itself something the decoder steps check, so building the list must not need it.
+DECODERS = ("zxing", "zbar")
 
-    decoders = [decoder_step(name, zbar if name == "zbar" else (lambda: True)) for name in DECODER_NAMES]
+
+def all_steps(zbar: Callable[[], bool] = zbar_expected) -> list[Step]:
+    decoders = [decoder_step(name, zbar if name == "zbar" else (lambda: True)) for name in DECODERS]
     return [*SERVICE_STEPS, *decoders, Step("main window", render_window), Step("cameras", list_cameras)]
 
 
