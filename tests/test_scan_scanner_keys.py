@@ -11,7 +11,6 @@ in the focused widget; a person typing a job reference at human speed must be le
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -22,6 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from app.scan.field import STATE_EMPTY, STATE_ERROR, STATE_OK, ScanField
 from app.scan.wedge import WedgeDetector
+from app.testing.devices import FakeScanner
 from app.testing.driver import HubCheckDriver
 from app.testing.samples import case_for
 
@@ -47,21 +47,9 @@ def _send(kind: QEvent.Type, key: int, modifiers: Qt.KeyboardModifier, text: str
 
 
 def scanner_types(qtbot: QtBot, text: str, ms_per_key: float, suffix: Qt.Key = Qt.Key.Key_Return) -> float:
-    """Type ``text`` and the suffix the way a scanner does; returns the mean ms per key it took."""
-    started = time.monotonic()
-    for char in text:
-        shifted = char in _SHIFTED
-        if shifted:
-            _send(QEvent.Type.KeyPress, int(Qt.Key.Key_Shift), _SHIFT, "")
-        _send(QEvent.Type.KeyPress, _key_code(char), _SHIFT if shifted else _NONE, char)
-        if shifted:
-            _send(QEvent.Type.KeyRelease, int(Qt.Key.Key_Shift), _NONE, "")
-        _send(QEvent.Type.KeyRelease, _key_code(char), _NONE, char if not shifted else char.lower())
-        qtbot.wait(int(ms_per_key))
-    took = (time.monotonic() - started) * 1000 / max(len(text), 1)
-    _send(QEvent.Type.KeyPress, int(suffix), _NONE, "\r" if suffix != Qt.Key.Key_Tab else "\t")
-    _send(QEvent.Type.KeyRelease, int(suffix), _NONE, "\r" if suffix != Qt.Key.Key_Tab else "\t")
-    return took
+    """Type ``text`` and the suffix the way a scanner does (the tester kit's ``FakeScanner``);
+    returns the mean ms per key it took."""
+    return FakeScanner(qtbot).scan(text, ms_per_key=ms_per_key, suffix=suffix)
 
 
 def focus_on(qtbot: QtBot, widget: QWidget) -> None:

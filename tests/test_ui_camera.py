@@ -17,20 +17,16 @@ def _qr(text: str) -> QImage:
     return image
 
 
-def test_camera_fills_ppmid_then_hub_and_closes(hubcheck) -> None:
-    from app.scan.camera import FakeFrameSource
-
+def test_camera_fills_ppmid_then_hub_and_closes(hubcheck, fake_camera) -> None:
     case = case_for("OK under both regimes")
     hubcheck.pick_job(case.job_ref)
-    source = FakeFrameSource([_qr(case.ppmid_label)], fps=30)
-    hubcheck.window.camera_source_factory = lambda: source
-    hubcheck.qtbot.mouseClick(hubcheck.widget("ppmidScanCameraButton"), Qt.MouseButton.LeftButton)
-    assert hubcheck.widget("cameraPane").isVisible()
+    fake_camera.show(_qr(case.ppmid_label))
+    fake_camera.open("ppmid")
     hubcheck.qtbot.waitUntil(lambda: hubcheck.window.view.ppmid.label is not None, timeout=10_000)
     assert str(hubcheck.window.view.ppmid.label.device_id) == "0A-1B-2C-00-00-00-00-14"
     assert "hub" in hubcheck.text("cameraStatusLabel")  # it now reads into the hub field
 
-    source.set_frames([_qr(case.hub_label)])
+    fake_camera.show(_qr(case.hub_label))
     hubcheck.qtbot.waitUntil(lambda: hubcheck.window.view.hub.label is not None, timeout=10_000)
     hubcheck.wait_verdict("ok")
     assert not hubcheck.widget("cameraPane").isVisible()

@@ -68,11 +68,7 @@ def test_no_sm_wan_records_8_14_2(hubcheck) -> None:
     hubcheck.scan_ppmid(case.ppmid_label)
     hubcheck.scan_hub(case.hub_label)
     hubcheck.wait_verdict("ok")
-    wan = hubcheck.widget("smWanInput")
-    wan.setCurrentIndex(wan.findData(False))
-    assert hubcheck.widget("premiseTypeInput").isVisible()
-    hubcheck.widget("metalObstructionInput").setChecked(True)
-    outcome = hubcheck.record()
+    outcome = hubcheck.record_install(wan=False, premise="Terraced", metal=True)  # premise: only without SM WAN
     assert outcome.intents[0].srv == "8.14.2"
 
 
