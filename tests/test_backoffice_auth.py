@@ -34,7 +34,7 @@ def test_wrong_token_is_401(client: TestClient, alice: dict[str, str]) -> None:
 
 
 def test_revoked_token_is_401(client: TestClient, store: Store, alice: dict[str, str], clock) -> None:  # type: ignore[no-untyped-def]
-    assert client.get("/v1/whoami", headers=alice).json() == {"installer": "alice", "admin": False}
+    assert client.get("/v1/whoami", headers=alice).json() == {"installer": "alice", "admin": False, "analyst": False}
     with store.write() as session:
         assert revoke_tokens(session, "alice", clock()) == 1
     assert client.get("/v1/whoami", headers=alice).status_code == 401

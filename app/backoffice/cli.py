@@ -3,7 +3,7 @@
     hubcheck-backoffice --db URL serve [--host 127.0.0.1] [--port 8080] [--workers N]
                                        [--tls-cert FILE --tls-key FILE] [--log-format json] [--simulate-dcc ...]
     hubcheck-backoffice --db URL db upgrade | db current
-    hubcheck-backoffice --db URL token create NAME [--admin] [--expires YYYY-MM-DD]  (prints the token alone)
+    hubcheck-backoffice --db URL token create NAME [--admin | --analyst] [--expires YYYY-MM-DD]  (prints the token alone)
     hubcheck-backoffice --db URL token list [NAME]
     hubcheck-backoffice --db URL token revoke NAME | --id N | --prefix TEXT
     hubcheck-backoffice --db URL cpl upload FILE [--date YYYY-MM-DD]
@@ -288,7 +288,9 @@ def cmd_db_current(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     expires = expiry_from_date(args.expires) if args.expires is not None else None
     with _session(args, write=True) as session:
-        token, _info = issue_token(session, args.name, utcnow(), admin=args.admin, expires_at=expires)
+        token, _info = issue_token(
+            session, args.name, utcnow(), admin=args.admin, expires_at=expires, analyst=args.analyst
+        )
     print(token)
     return EXIT_OK
 
@@ -299,6 +301,7 @@ def _token_json(info: TokenInfo) -> dict[str, Any]:
         "installer": info.installer,
         "prefix": info.prefix,
         "admin": info.admin,
+        "analyst": info.analyst,
         "state": info.state(utcnow()),
         "created_at": info.created_at.isoformat(),
         "expires_at": info.expires_at.isoformat() if info.expires_at else None,
@@ -323,7 +326,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
             message = f"revoked {count} token(s) of {args.name}"
         else:
             info = revoke_token(session, utcnow(), token_id=args.id, prefix=args.prefix)
-            role = "admin" if info.admin else "installer"
+            role = info.role
             message = f"revoked token {info.id} ({info.prefix}…, {role}) of {info.installer}"
     print(message)
     return EXIT_OK
@@ -502,6 +505,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--admin",
         action="store_true",
         help="this token (only this one) may upload files and report DCC events",
+    )
+    create.add_argument(
+        "--analyst",
+        action="store_true",
+        help="a read-only token for the review: every installer's records through /v1/review, nothing else",
     )
     create.add_argument(
         "--expires",

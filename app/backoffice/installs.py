@@ -29,6 +29,10 @@ def intake_installs(
     }
     to_insert = classify(items, existing, lambda r: r.installer_id, lambda r: r.payload_sha256, installer_id)
     if to_insert:
+        from app.backoffice.models import Installer
+        from app.backoffice.review_query import refresh_progress, review_values, store_reasons
+
+        installer = session.scalar(select(Installer.name).where(Installer.id == installer_id)) or ""
         values = []
         for item in to_insert:
             model = item.model
@@ -50,6 +54,7 @@ def intake_installs(
                     "finished_at": model.finished_at,
                     "received_at": now,
                     "meta": model.meta,
+                    **review_values(model.meta, model.override_reason, model.verdict_level, installer),
                 }
             )
         rows = session.scalars(
@@ -57,6 +62,9 @@ def intake_installs(
         ).all()
         for item, row in zip(to_insert, rows, strict=True):
             item.row = row
+        # The review's keys: reason rows, and the progress of intents that arrived before the record.
+        store_reasons(session, rows)
+        refresh_progress(session, [row.install_id for row in rows])
     resolve_rows(items)
     return items
 

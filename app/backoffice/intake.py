@@ -130,5 +130,8 @@ def intake_intents(
             ],
         )
         store_order(session, rows, models, now)
+        from app.backoffice.review_query import refresh_progress
+
+        refresh_progress(session, [row.install_id for row in rows])  # the review's SR progress
     resolve_rows(items)
     return items

@@ -110,6 +110,8 @@ class ApiToken(Base):
     #: The token's first characters, kept in clear so an operator can name one token to revoke
     #: (about 48 of its 256 bits: the rest still cannot be guessed).
     prefix: Mapped[str | None] = mapped_column(String(16), index=True)
+    #: A read-only analyst token: reads every installer's records through /v1/review and nothing else.
+    is_analyst: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Intent(Base):
@@ -231,8 +233,43 @@ class InstallRecord(Base):
     finished_at: Mapped[datetime | None]
     received_at: Mapped[datetime]
     meta: Mapped[dict[str, Any]]
+    # The review's filter and sort keys, copied out of the record (and out of its intents' states)
+    # so a million visits filter and sort on indexes (app/backoffice/review_query.py keeps them).
+    installer_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    regime: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    regime_source: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    scenario: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    verdict_rank: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    sr_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sr_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sr_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sr_waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sr_rank: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
 
-    __table_args__ = (Index("ix_bo_installs_installer_started", "installer_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_bo_installs_installer_started", "installer_id", "started_at"),
+        Index("ix_bo_installs_review_started", "started_at", "id"),
+        Index("ix_bo_installs_review_installer", "installer_name", "started_at", "id"),
+        Index("ix_bo_installs_review_job", "job_ref", "started_at", "id"),
+        Index("ix_bo_installs_review_verdict", "verdict_rank", "started_at", "id"),
+        Index("ix_bo_installs_review_sr", "sr_rank", "started_at", "id"),
+        Index("ix_bo_installs_review_overridden", "overridden", "started_at", "id"),
+        Index("ix_bo_installs_review_ppmid", "ppmid"),
+        Index("ix_bo_installs_review_hub", "hub"),
+        Index("ix_bo_installs_review_meter", "meter"),
+    )
+
+
+class InstallReason(Base):
+    """One reason code of one install record, with its start: "this reason, newest first" is one range."""
+
+    __tablename__ = "bo_install_reasons"
+    install_row_id: Mapped[int] = mapped_column(ForeignKey("bo_installs.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_bo_install_reasons_code", "code", "started_at", "install_row_id"),)
 
 
 class CplFile(Base):

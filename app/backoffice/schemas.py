@@ -377,3 +377,4 @@ class IntentList(BaseModel):
 class WhoAmI(BaseModel):
     installer: str
     admin: bool
+    analyst: bool = False

@@ -37,6 +37,13 @@ class Principal:
     is_admin: bool
     #: The token used (its row id), so an admin action can say which credential did it.
     token_id: int | None = None
+    #: A read-only analyst: the review API (every installer's records) and nothing else.
+    is_analyst: bool = False
+
+    @property
+    def may_review(self) -> bool:
+        """Analysts and admins read every installer's records through /v1/review."""
+        return self.is_admin or self.is_analyst
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,12 @@ class TokenInfo:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    analyst: bool = False
+
+    @property
+    def role(self) -> str:
+        """``admin``, ``analyst`` or ``installer``."""
+        return "admin" if self.admin else "analyst" if self.analyst else "installer"
 
     def state(self, now: datetime) -> str:
         """``live``, ``revoked`` or ``expired`` at ``now``."""
@@ -113,12 +126,22 @@ def new_token() -> str:
 
 
 def issue_token(
-    session: Session, name: str, now: datetime, *, admin: bool = False, expires_at: datetime | None = None
+    session: Session,
+    name: str,
+    now: datetime,
+    *,
+    admin: bool = False,
+    expires_at: datetime | None = None,
+    analyst: bool = False,
 ) -> tuple[str, TokenInfo]:
     """Issue a new token with its own role and expiry; returns it in clear (once) and its record.
 
     Other tokens of the same installer keep their own roles: ``--admin`` never promotes them.
+    An analyst token reads every installer's records and writes nothing, so it cannot also be
+    an admin token (an admin token already reads the review).
     """
+    if admin and analyst:
+        raise TokenError("a token is either --admin or --analyst, not both (an admin token can already review)")
     if expires_at is not None and as_utc(expires_at) <= as_utc(now):
         raise TokenError(f"the expiry {expires_at.isoformat()} is not in the future")
     installer = get_or_create_installer(session, name, now)
@@ -128,6 +151,7 @@ def issue_token(
         token_hash=token_digest(token),
         created_at=now,
         is_admin=admin,
+        is_analyst=analyst,
         expires_at=expires_at,
         prefix=token[:PREFIX_CHARS],
     )
@@ -149,6 +173,7 @@ def _info(row: ApiToken, installer: str) -> TokenInfo:
         installer=installer,
         prefix=row.prefix,
         admin=bool(row.is_admin),
+        analyst=bool(row.is_analyst),
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
@@ -216,7 +241,7 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> P
     The role is the token's own (``ApiToken.is_admin``), never the installer's.
     """
     query = (
-        select(Installer.id, Installer.name, ApiToken.is_admin, ApiToken.id)
+        select(Installer.id, Installer.name, ApiToken.is_admin, ApiToken.id, ApiToken.is_analyst)
         .join(ApiToken, ApiToken.installer_id == Installer.id)
         .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
     )
@@ -225,4 +250,6 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> P
     row = session.execute(query).first()
     if row is None:
         return None
-    return Principal(installer_id=row[0], name=row[1], is_admin=bool(row[2]), token_id=row[3])
+    return Principal(
+        installer_id=row[0], name=row[1], is_admin=bool(row[2]), token_id=row[3], is_analyst=bool(row[4])
+    )

@@ -47,6 +47,9 @@ def record_change(session: Session, intent: Intent, now: datetime) -> StatusChan
     session.add(change)
     intent.updated_at = now
     session.flush()
+    from app.backoffice.review_query import refresh_progress
+
+    refresh_progress(session, [intent.install_id])  # the review's SR progress, in the same transaction
     return change
 
 

@@ -24,9 +24,9 @@ from app.backoffice.dccsim import DccSimulator
 from app.backoffice.schemas import InstallIn, IntentIn, WhoAmI
 from app.backoffice.timeutil import utcnow
 from app.backoffice.validation import safe_text
-from app.backoffice.web import admin, files, health, installs, intents, journal, regime
+from app.backoffice.web import admin, files, health, installs, intents, journal, regime, review
 from app.backoffice.web.admission import AdmissionControl, IntakeGate, limit_from_env
-from app.backoffice.web.deps import PrincipalDep
+from app.backoffice.web.deps import AnyPrincipalDep
 from app.backoffice.web.guards import RequestGuard, db_error_line
 from app.backoffice.web.logging import RequestLog, request_id_of
 from app.backoffice.web.openapi_answers import document_guard_answers
@@ -133,7 +133,7 @@ def create_app(
     app.state.clock = clock
     app.state.simulator = simulator
     _install_handlers(app)
-    for module in (intents, installs, files, regime, admin, journal):
+    for module in (intents, installs, files, regime, admin, journal, review):
         app.include_router(module.router)
 
     app.state.intake_gate = IntakeGate(limit=max_intakes if max_intakes is not None else limit_from_env())
@@ -146,8 +146,8 @@ def create_app(
         summary="Who the token belongs to",
         responses={401: {"description": "no token, or an unknown, revoked or expired one"}},
     )
-    def whoami(principal: PrincipalDep) -> WhoAmI:
-        return WhoAmI(installer=principal.name, admin=principal.is_admin)
+    def whoami(principal: AnyPrincipalDep) -> WhoAmI:
+        return WhoAmI(installer=principal.name, admin=principal.is_admin, analyst=principal.is_analyst)
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(RequestGuard)

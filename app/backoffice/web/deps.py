@@ -77,6 +77,25 @@ def logged_principal(
     return principal
 
 
+def installer_principal(principal: Annotated[Principal, Depends(logged_principal)]) -> Principal:
+    """An installer's (or admin's) caller; 403 for an analyst token, which reads the review only."""
+    if principal.is_analyst:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail="an analyst token reads the review (/v1/review) and nothing else"
+        )
+    return principal
+
+
+def get_reviewer(principal: Annotated[Principal, Depends(logged_principal)]) -> Principal:
+    """An analyst or admin caller (every installer's records); 403 for an installer's token."""
+    if not principal.may_review:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="the review needs an analyst or admin token (token create NAME --analyst)",
+        )
+    return principal
+
+
 def get_admin(principal: Annotated[Principal, Depends(logged_principal)]) -> Principal:
     """An admin caller; 403 for an installer's token."""
     if not principal.is_admin:
@@ -88,5 +107,7 @@ def get_admin(principal: Annotated[Principal, Depends(logged_principal)]) -> Pri
 
 StoreDep = Annotated[Store, Depends(get_store)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
-PrincipalDep = Annotated[Principal, Depends(logged_principal)]
+PrincipalDep = Annotated[Principal, Depends(installer_principal)]
+AnyPrincipalDep = Annotated[Principal, Depends(logged_principal)]
+ReviewerDep = Annotated[Principal, Depends(get_reviewer)]
 AdminDep = Annotated[Principal, Depends(get_admin)]
