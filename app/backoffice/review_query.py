@@ -503,7 +503,17 @@ class BackofficeDbReviewSource:
         return self._read(lambda s: review_summary(s, flt))  # type: ignore[no-any-return]
 
     def chains(self) -> list[Any]:
-        return []
+        """Every laptop's journal as the back office verifies it (``hubcheck-backoffice audit verify``)."""
+        from app.backoffice.journal import verify_chains
+        from app.services.review.contract import ChainState
+
+        def work(session: Session) -> list[ChainState]:
+            return [
+                ChainState(v.installer, v.laptop, v.entries, v.intact, v.first_broken, v.last_synced)
+                for v in verify_chains(session, None)
+            ]
+
+        return self._read(work)  # type: ignore[no-any-return]
 
     def approvals(self) -> list[PendingApproval]:
         return self._read(review_approvals)  # type: ignore[no-any-return]

@@ -1,0 +1,276 @@
+"""Review every installer's records through the back office's API (``/v1/review``).
+
+The analyst's window talks to the back office with an analyst token (read only) or an admin
+token (which may also approve). Every failure a network or a server can produce, offline,
+a refused token, a server fault, an answer that is not the JSON promised, becomes a
+:class:`ReviewError` with one plain sentence: the window shows it and keeps what it had.
+Deciding an approval calls the admin routes the command line's colleagues use, so it is the
+same audited action.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.services.review.common import parse_instant
+from app.services.review.contract import (
+    ChainState,
+    DashboardSummary,
+    DayCount,
+    PendingApproval,
+    ReviewDetail,
+    ReviewError,
+    ReviewFilter,
+    ReviewPage,
+    ReviewRow,
+    ReviewSort,
+    SrEvent,
+    SrProgress,
+    SrTimeline,
+)
+
+TIMEOUT_S = 15.0
+
+
+def filter_params(flt: ReviewFilter) -> dict[str, str]:
+    """The filter as the API's query parameters (only the fields that narrow)."""
+    params: dict[str, str] = {}
+    for name, value in vars(flt).items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            params[name] = "true" if value else "false"
+        elif isinstance(value, date):
+            params[name] = value.isoformat()
+        else:
+            params[name] = str(value)
+    return params
+
+
+class RemoteReviewSource:
+    """A :class:`~app.services.review.contract.ReviewSource` over the back office's API."""
+
+    def __init__(self, base_url: str, token: str, ca: str | Path | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        verify: Any = str(ca) if ca else True
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT_S,
+            verify=verify,
+        )
+        self._who: dict[str, Any] | None = None
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ----------------------------------------------------------------- HTTP with plain errors
+
+    def _call(self, method: str, path: str, *, params: Any = None, body: Any = None, missing_ok: bool = False) -> Any:
+        try:
+            answer = self._http.request(method, path, params=params, json=body)
+        except httpx.TimeoutException:
+            raise ReviewError(f"the back office at {self.base_url} did not answer in time; try again") from None
+        except httpx.HTTPError:
+            raise ReviewError(
+                f"the back office at {self.base_url} cannot be reached; check the network and the address"
+            ) from None
+        if missing_ok and answer.status_code == 404:
+            return None
+        if answer.status_code == 401:
+            raise ReviewError("the back office refused the token (unknown, revoked or expired); ask for a new one")
+        if answer.status_code == 403:
+            raise ReviewError(f"this token may not do that at the back office: {_detail(answer)}")
+        if answer.status_code == 404:
+            raise ReviewError(f"the back office has no such record: {_detail(answer)}")
+        if answer.status_code in (409, 422):
+            raise ReviewError(f"the back office refused the request: {_detail(answer)}")
+        if answer.status_code >= 500:
+            raise ReviewError(
+                f"the back office had a problem (HTTP {answer.status_code}); try again shortly"
+            )
+        if answer.status_code >= 300:
+            raise ReviewError(f"the back office answered HTTP {answer.status_code}; nothing was changed")
+        try:
+            return answer.json()
+        except ValueError:
+            raise ReviewError("the back office's answer was not the JSON expected; is the address right?") from None
+
+    def _parsed(self, what: str, work: Any) -> Any:
+        try:
+            return work()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ReviewError(f"the back office's {what} did not have the expected fields") from None
+
+    # ----------------------------------------------------------------- the contract's questions
+
+    @property
+    def description(self) -> str:
+        return f"Back office {self.base_url}"
+
+    @property
+    def can_approve(self) -> bool:
+        if self._who is None:
+            try:
+                self._who = dict(self._call("GET", "/v1/whoami"))
+            except (ReviewError, TypeError, ValueError):
+                return False
+        return bool(self._who.get("admin"))
+
+    def page(self, flt: ReviewFilter, sort: ReviewSort, after: str | None = None, limit: int = 200) -> ReviewPage:
+        params = {**filter_params(flt), "sort": sort.column.value, "desc": "true" if sort.descending else "false",
+                  "limit": str(limit)}
+        if after:
+            params["after"] = after
+        body = self._call("GET", "/v1/review/visits", params=params)
+        return self._parsed(  # type: ignore[no-any-return]
+            "page", lambda: ReviewPage([_row(r) for r in body["rows"]], body["next"])
+        )
+
+    def detail(self, record_id: str) -> ReviewDetail:
+        body = self._call("GET", f"/v1/review/visits/{record_id}")
+        return self._parsed("record", lambda: _detail_of(body))  # type: ignore[no-any-return]
+
+    def installers(self) -> list[str]:
+        body = self._call("GET", "/v1/review/installers")
+        return self._parsed("installer list", lambda: [str(n) for n in body["installers"]])  # type: ignore[no-any-return]
+
+    def summary(self, flt: ReviewFilter) -> DashboardSummary:
+        body = self._call("GET", "/v1/review/summary", params=filter_params(flt))
+        return self._parsed("summary", lambda: _summary_of(body))  # type: ignore[no-any-return]
+
+    def chains(self) -> list[ChainState]:
+        body = self._call("GET", "/v1/journal/chains", missing_ok=True)
+        if body is None:
+            return []
+        return self._parsed("journal chains", lambda: _chains_of(body))  # type: ignore[no-any-return]
+
+    def approvals(self) -> list[PendingApproval]:
+        body = self._call("GET", "/v1/review/approvals")
+        return self._parsed(  # type: ignore[no-any-return]
+            "approval list",
+            lambda: [
+                PendingApproval(
+                    approval_id=str(a["approval_id"]),
+                    kind=str(a["kind"]),
+                    installer=str(a["installer"]),
+                    job_ref=a.get("job_ref"),
+                    record_id=a.get("record_id"),
+                    srv=str(a["srv"]),
+                    target=str(a["target"]),
+                    requested_at=parse_instant(a["requested_at"]),
+                    summary=str(a["summary"]),
+                )
+                for a in body["approvals"]
+            ],
+        )
+
+    def decide(self, approval_id: str, approve: bool, reason: str) -> None:
+        """Approve or refuse through the admin routes; the audit log names the token's holder."""
+        if not approve and not reason.strip():
+            raise ReviewError("say why the request is refused; the installer sees the reason")
+        who = self._who or dict(self._call("GET", "/v1/whoami"))
+        self._who = who
+        by = str(who.get("installer") or "analyst")
+        if approve:
+            self._call("POST", f"/v1/admin/intents/{approval_id}/approve", body={"by": by})
+        else:
+            self._call("POST", f"/v1/admin/intents/{approval_id}/refuse", body={"by": by, "reason": reason.strip()})
+
+
+def _detail(answer: httpx.Response) -> str:
+    """The server's own ``detail`` sentence (a list of field errors is summarised)."""
+    try:
+        detail = answer.json().get("detail")
+    except (ValueError, AttributeError):
+        return f"HTTP {answer.status_code}"
+    if isinstance(detail, list):
+        fields = [".".join(str(p) for p in e.get("loc", [])[1:]) for e in detail if isinstance(e, dict)]
+        return "check " + ", ".join(f for f in fields if f) if fields else f"HTTP {answer.status_code}"
+    return str(detail or f"HTTP {answer.status_code}")
+
+
+def _row(r: dict[str, Any]) -> ReviewRow:
+    return ReviewRow(
+        record_id=str(r["record_id"]),
+        started_at=parse_instant(r["started_at"]),
+        installer=str(r["installer"]),
+        job_ref=str(r["job_ref"]),
+        ppmid=r.get("ppmid"),
+        hub=r.get("hub"),
+        regime=str(r.get("regime") or ""),
+        regime_source=str(r.get("regime_source") or ""),
+        verdict_level=str(r["verdict_level"]),
+        outcome=str(r["outcome"]),
+        overridden=bool(r["overridden"]),
+        scenario=str(r.get("scenario") or ""),
+        sr_state=SrProgress(r["sr_state"]),
+        sr_total=int(r["sr_total"]),
+        sr_done=int(r["sr_done"]),
+        sr_failed=int(r["sr_failed"]),
+    )
+
+
+def _detail_of(d: dict[str, Any]) -> ReviewDetail:
+    return ReviewDetail(
+        row=_row(d["row"]),
+        meter=d.get("meter"),
+        resulting_smets=d.get("resulting_smets"),
+        reasons=[{k: str(v) for k, v in reason.items()} for reason in d.get("reasons", [])],
+        override_reason=d.get("override_reason"),
+        abort_reason=d.get("abort_reason"),
+        ppmid_scan=d.get("ppmid_scan"),
+        hub_scan=d.get("hub_scan"),
+        mpxn=d.get("mpxn"),
+        address=[str(line) for line in d.get("address") or []],
+        postcode=d.get("postcode"),
+        audit_hash=d.get("audit_hash"),
+        requests=[
+            SrTimeline(
+                idempotency_key=str(t["idempotency_key"]),
+                srv=str(t["srv"]),
+                srv_name=str(t["srv_name"]),
+                target=str(t["target"]),
+                state=str(t["state"]),
+                request_id=t.get("request_id"),
+                response_code=t.get("response_code"),
+                events=[
+                    SrEvent(parse_instant(e["at"]), str(e["state"]), e.get("response_code"), e.get("reason"))
+                    for e in t.get("events", [])
+                ],
+            )
+            for t in d.get("requests", [])
+        ],
+    )
+
+
+def _summary_of(s: dict[str, Any]) -> DashboardSummary:
+    return DashboardSummary(
+        visits_per_day=[DayCount(date.fromisoformat(d["day"]), str(d["level"]), int(d["count"]))
+                        for d in s["visits_per_day"]],
+        override_rate={str(r["installer"]): (int(r["overridden"]), int(r["recorded"])) for r in s["override_rate"]},
+        sr_failures={(str(f["srv"]), str(f["response_code"])): int(f["count"]) for f in s["sr_failures"]},
+        regime_periods=[(date.fromisoformat(p["from"]), str(p["regime"])) for p in s["regime_periods"]],
+    )
+
+
+def _chains_of(body: Any) -> list[ChainState]:
+    items = body.get("chains", body) if isinstance(body, dict) else body
+    chains = []
+    for c in items:
+        synced = c.get("last_synced")
+        chains.append(
+            ChainState(
+                installer=str(c["installer"]),
+                laptop=str(c.get("laptop") or c.get("laptop_id") or ""),
+                entries=int(c.get("entries", 0)),
+                intact=bool(c["intact"]),
+                first_broken=c.get("first_broken") or c.get("problem"),
+                last_synced=parse_instant(synced) if synced else None,
+            )
+        )
+    return chains
