@@ -106,7 +106,11 @@ def hubcheck_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pyte
     settings = {"sound_enabled": "false"}
     if "backoffice" in request.fixturenames:
         backoffice = request.getfixturevalue("backoffice")
-        settings.update(backoffice_url=backoffice.url, backoffice_token=backoffice.token)
+        # A suite may define a ``backoffice`` fixture of its own (overriding this plugin's):
+        # its settings are the suite's business unless it has the same URL and token.
+        url, token = getattr(backoffice, "url", None), getattr(backoffice, "token", None)
+        if isinstance(url, str) and isinstance(token, str):
+            settings.update(backoffice_url=url, backoffice_token=token)
     ctx = AppContext(home)
     try:
         ctx.settings.set_many(settings)
