@@ -98,9 +98,10 @@ def zero_pages(db: Path, pages: list[int]) -> None:
 def damage(db: Path, how: str) -> None:
     if how == "garbage":  # the whole file overwritten: "file is not a database"
         db.write_bytes(os.urandom(db.stat().st_size))
-    elif how == "middle":  # zeros over the middle of the file (there: part of the schema)
-        middle = db.stat().st_size // PAGE // 2
-        zero_pages(db, [middle, middle + 1, middle + 2])
+    elif how == "middle":  # zeros over pages inside the file: the queue's and the cache's tables
+        # (Chosen by name, not by offset: which table sits mid-file changes with the schema.)
+        zero_pages(db, root_pages(db, "outbox_intents", "install_visits", "outbox_counters",
+                                  "cpl_entries", "cpl_imports", "jobs"))
     elif how == "cpl_pages":  # the CPL and job tables' pages: the outbox itself is still readable
         zero_pages(db, root_pages(db, "cpl_entries", "cpl_imports", "jobs"))
     else:  # pragma: no cover - a test's typo
