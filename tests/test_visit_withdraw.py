@@ -486,6 +486,11 @@ def test_a_data_folder_from_before_withdrawal_is_upgraded_and_its_visit_can_be_w
     old.close()
     step = next(v for v, f in STEPS.items() if f.__name__ == "_add_visit_withdrawal")
     raw = sqlite3.connect(folder / DB_FILE_NAME)
+    # A laptop from before withdrawal had none of the later schema either: no review index.
+    for (trigger,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        raw.execute(f'DROP TRIGGER "{trigger}"')
+    raw.execute("DROP TABLE review_visit_reasons")
+    raw.execute("DROP TABLE review_visits")
     raw.execute("ALTER TABLE install_visits DROP COLUMN withdrawn_at")
     raw.execute("ALTER TABLE install_visits DROP COLUMN withdraw_reason")
     raw.execute(f"PRAGMA user_version={step - 1}")
