@@ -147,10 +147,12 @@ _SORT: dict[SortColumn, tuple[Any, ...]] = {
 
 
 def _prefix(column: Any, prefix: str, dialect: str) -> ColumnElement[bool]:
-    """A prefix match that an index serves: a byte range on SQLite, LIKE on PostgreSQL."""
+    """A prefix match that an index serves: a range (which a btree reads in any collation), and on
+    PostgreSQL also LIKE, so a collation that orders text otherwise than by bytes still matches exactly."""
+    within = and_(column >= prefix, column < prefix + "\U0010ffff")
     if dialect == "postgresql":
-        return column.startswith(prefix, autoescape=True)  # type: ignore[no-any-return]
-    return and_(column >= prefix, column < prefix + "\U0010ffff")
+        return and_(within, column.startswith(prefix, autoescape=True))
+    return within
 
 
 def conditions(flt: ReviewFilter, dialect: str) -> list[ColumnElement[bool]]:
@@ -273,7 +275,10 @@ def review_page(
         key = _key_values(decode_cursor(after, sort.column, sort.descending, len(first) + 2), sort.column)
         row_key = tuple_(*key_columns)
         where.append(row_key < tuple_(*key) if sort.descending else row_key > tuple_(*key))
-    order = [c.desc() if sort.descending else c.asc() for c in key_columns]
+    # A text filter is answered from the prefix indexes, then sorted: walking the sort's index would
+    # read most of the table when the matches are old. COALESCE(c, c) is c, but no index serves it.
+    ordered = [func.coalesce(c, c) for c in key_columns] if flt.text.strip() else key_columns
+    order = [c.desc() if sort.descending else c.asc() for c in ordered]
     query = select(*_ROW).where(*where).order_by(*order).limit(size + 1)
     if source is InstallReason:
         query = query.select_from(InstallReason).join(InstallRecord, InstallRecord.id == InstallReason.install_row_id)

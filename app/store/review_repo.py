@@ -122,12 +122,20 @@ def page(
         params.update({f"k{n}": value for n, value in enumerate(after)})
         where.append(f"({', '.join(key)}) {'<' if descending else '>'} ({', '.join(names)})")
     direction = " DESC" if descending else ""
+    # A text filter is answered from the prefix indexes (an OR of ranges), then sorted: walking the
+    # sort's index instead would read most of the table when the matches are old. SQLite's unary
+    # "+" keeps a key column out of the index choice for the order without changing the value.
+    order = [f"+{k}" if query.job_prefixes or query.device_prefixes else k for k in key]
+    outer = [f"r.{c}" for c in SORT_KEYS[sort]] + ["r.started_at", "r.id"]
+    # The page is chosen on the review index alone (only ids go through a sort); only its rows are
+    # joined to their review keys and visits.
     sql = (
-        f"SELECT {ROW_COLUMNS} FROM {source} JOIN install_visits v ON v.id = r.id"
+        f"SELECT {ROW_COLUMNS} FROM (SELECT r.id AS page_id FROM {source}"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY "
-        + ", ".join(k + direction for k in key)
-        + " LIMIT :limit"
+        + ", ".join(k + direction for k in order)
+        + " LIMIT :limit) p JOIN review_visits r ON r.id = p.page_id JOIN install_visits v ON v.id = r.id ORDER BY "
+        + ", ".join(k + direction for k in outer)
     )
     return list(conn.execute(text(sql), params).all())
 
