@@ -165,6 +165,8 @@ class QueueRow(NamedTuple):
     created: str
     #: The visit the request belongs to ("" for requests queued outside a visit).
     install_id: str = ""
+    #: The DCC's response code once it answered ("" before); ``last_error`` words it for a failure.
+    response_code: str = ""
 
 
 class QueueModel(RowTableModel[QueueRow]):

@@ -45,14 +45,39 @@ def snapshot(ctx: AppContext) -> QueueSnapshot:
             name=QCoreApplication.translate("ServiceRequest", srv_name(v.srv, v.kind)),
             target=v.target,
             state=v.state,
-            last_error=v.last_error or v.server_reason or "",
+            last_error=shown_error(v.state, v.response_code, v.server_reason, v.last_error),
             job_ref=v.job_ref or "",
             created=_short_time(v.created_at),
             install_id=v.install_id or "",
+            response_code=v.response_code or "",
         )
         for v in views
     )
     return QueueSnapshot(rows, counts.get("queued", 0), counts)
+
+
+#: States the back office or the DCC settled against the request: their own answer is the
+#: error to show, never a network fault from an earlier attempt that ``last_error`` may keep.
+_SETTLED_AGAINST = ("failed", "rejected")
+
+
+def shown_error(state: str, response_code: str | None, server_reason: str | None, last_error: str | None) -> str:
+    """What the Last error column says about one request.
+
+    A request the DCC failed shows the DCC's response code ("DCC response E65") and the back
+    office's reason after it when it gave one: the code is what the installer quotes to the
+    supplier's support line, and without it a failed join read "—". A failed or rejected
+    request shows the server's answer before any older transport error (``last_error`` keeps
+    the last 503 or time-out of a retry, which is no longer why it stands where it is).
+    Other states keep the last transport error, as before.
+    """
+    reason = (server_reason or "").strip()
+    if state in _SETTLED_AGAINST:
+        if response_code:
+            code = QCoreApplication.translate("QueueBackend", "DCC response %1").replace("%1", response_code)
+            return f"{code}: {reason}" if reason else code
+        return reason or last_error or ""
+    return last_error or reason
 
 
 def _short_time(iso: str) -> str:
