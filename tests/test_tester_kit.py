@@ -207,10 +207,92 @@ def test_the_dcc_fails_the_critical_join_and_its_dependants_fail_with_it(hubchec
     hubcheck.record_install(meter=OK_METER)
     [join] = hubcheck.wait_for_state("8.7.1", "failed", timeout=30)
     assert join.target == OK_METER
+    assert (join.last_error, join.response_code) == ("DCC response E65", "E65")  # what the installer sees
     held = {i.srv: (i.state, i.response_code) for i in backoffice.intents()}
     assert held["8.7.1"] == ("failed", "E65")
     for srv in ("8.14.1", "8.11", "8.7.2", "8.2", "11.2"):  # nothing else waits for the critical join
         hubcheck.wait_for_state(srv, "succeeded", timeout=30)
+
+
+def test_wait_for_state_presses_sync_now_once_per_finished_sync_with_a_growing_pause(hubcheck, backoffice) -> None:
+    """A slow DCC (1.5 s an answer) is waited for with a few syncs, each pressed only after the last
+    one finished and a pause that grows, not with a sync as fast as the back office answers."""
+    backoffice.dcc_delay = 1.5
+    hubcheck.open_job(OK.job_ref)
+    hubcheck.scan_ppmid(OK.ppmid_label)
+    hubcheck.scan_hub(OK.hub_label)
+    hubcheck.record_install(meter=OK_METER)
+    events: list[tuple[str, float]] = []
+    hubcheck.widget("syncNowButton").clicked.connect(lambda: events.append(("press", time.monotonic())))
+    hubcheck.window.syncFinished.connect(lambda _status: events.append(("done", time.monotonic())))
+
+    [join] = hubcheck.wait_for_state("8.7.1", "succeeded", timeout=30)
+
+    assert join.response_code == "I0"
+    kinds = [kind for kind, _ in events]
+    assert kinds == ["press", "done"] * (len(kinds) // 2), kinds  # never a press while a sync runs
+    presses = [at for kind, at in events if kind == "press"]
+    finishes = [at for kind, at in events if kind == "done"]
+    # The join waits for its 8.11, so two DCC answers (about 3 s and more): with the pause,
+    # a handful of syncs; pressed back to back, it would be dozens.
+    assert 2 <= len(presses) <= 8, f"{len(presses)} syncs for two 1.5 s answers"
+    pauses = [nxt - done for done, nxt in zip(finishes, presses[1:], strict=False)]
+    first, longest = hubcheck.SYNC_BACKOFF
+    wanted = [min(first * 2**n, longest) for n in range(len(pauses))]  # 0.25 s, 0.5 s, 1 s, 2 s …
+    assert all(pause >= want * 0.9 for pause, want in zip(pauses, wanted, strict=True)), (pauses, wanted)
+
+
+def test_a_session_back_office_is_one_server_reset_before_each_test(tmp_path: Path) -> None:
+    """An outside project with ``hubcheck_backoffice_scope = session`` in its pytest.ini: two
+    tests meet the same server; the first leaves a DCC rule, a slow DCC, a broken network
+    and its own intents behind, and the second sees none of them."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\nhubcheck_backoffice_scope = session\n")
+    (tmp_path / "test_shared.py").write_text(textwrap.dedent("""
+        import os
+        from pathlib import Path
+
+        SEEN = Path(os.environ["SEEN_FILE"])
+
+
+        def visit(hubcheck):
+            hubcheck.open_job("J-000101")
+            hubcheck.scan_ppmid("Z:0A1B2C0000000014$I:30313233343536373839414243444546F596")
+            hubcheck.scan_hub("0A-1B-2C-00-00-00-00-12")
+            hubcheck.record_install(meter="0A-1B-2C-00-00-00-00-10")
+
+
+        def test_one_leaves_a_mess(hubcheck, backoffice):
+            with SEEN.open("a") as seen:
+                seen.write(f"{backoffice.direct_url} {backoffice.installer}\\n")
+            visit(hubcheck)
+            assert hubcheck.sync_now() == "ok" and len(backoffice.intents()) == 7
+            backoffice.dcc_answer("8.7*", "E65")
+            backoffice.dcc_delay = 9
+            backoffice.fail_next(5, 503)
+            backoffice.go_offline()
+
+
+        def test_two_starts_clean(hubcheck, backoffice):
+            with SEEN.open("a") as seen:
+                seen.write(f"{backoffice.direct_url} {backoffice.installer}\\n")
+            assert backoffice.intents() == []
+            assert backoffice.dcc_delay == 0.2
+            visit(hubcheck)
+            assert hubcheck.sync_now() == "ok"
+            [join] = hubcheck.wait_for_state("8.7.1", "succeeded", timeout=30)
+            assert join.response_code == "I0"
+    """))
+    seen = tmp_path / "seen.txt"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SEEN_FILE": str(seen)}
+    env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_shared.py"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "2 passed" in run.stdout
+    (first_url, first_installer), (second_url, second_installer) = (
+        line.split() for line in seen.read_text().splitlines())
+    assert first_url == second_url, "each test had a back office of its own"
+    assert first_installer != second_installer
 
 
 def test_network_faults_on_command(hubcheck, backoffice) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -64,7 +64,13 @@ class Verdict:
 
 @dataclass(frozen=True)
 class QueueEntry:
-    """One row of the Queue tab as shown (``key``: the request's idempotency key, not a column)."""
+    """One row of the Queue tab as shown (``key``: the request's idempotency key, not a column).
+
+    ``last_error`` is the Last error column: for a request the DCC failed, ``"DCC response
+    E65"`` (and the back office's reason after a colon, when it gave one). ``response_code``
+    is that code by itself (``"E65"``, ``"I0"``; ``""`` until the DCC answered), for a test
+    that wants to compare it exactly.
+    """
 
     key: str
     srv: str
@@ -74,6 +80,7 @@ class QueueEntry:
     last_error: str
     job_ref: str
     queued_at: str
+    response_code: str = ""
 
 
 #: ``record_install`` choices → the record form's widgets (docs/testing.md lists them).
@@ -448,22 +455,46 @@ class HubCheckDriver:
         for r, row in enumerate(rows):
             cells = [str(model.index(r, c).data() or "") for c in range(model.columnCount())]
             srv, name, target, state, error, job, created = cells[:7]
-            shown.append(QueueEntry(row.key, srv, name, target, state, "" if error == "—" else error, job, created))
+            shown.append(QueueEntry(row.key, srv, name, target, state, "" if error == "—" else error, job, created,
+                                    row.response_code))
         return shown
+
+    #: Between two of ``wait_for_state``'s syncs: the first pause and the longest, in seconds.
+    #: The pause doubles after each sync that did not bring the state, so a slow DCC is asked
+    #: a handful of times rather than as fast as the back office answers.
+    SYNC_BACKOFF = (0.25, 2.0)
 
     def wait_for_state(self, key: str, state: str, timeout: float = 30.0) -> list[QueueEntry]:
         """Sync (as Sync now does) until every queue row for ``key`` shows ``state``; returns
         those rows. ``key``: a row's ``key``, or an SRV such as ``"8.7.1"`` (every request of
         that SRV). ``timeout`` in seconds; on time-out the test fails with the rows as shown.
-        The window's answers are waited for, never slept through: a new sync starts only
-        after the last one has finished and the queue has been read again."""
+
+        Sync now is pressed once per completed sync: the next press comes only after the
+        last pass has finished, the queue has been read again, and a pause has passed
+        (``SYNC_BACKOFF``: 0.25 s, doubling to at most 2 s). The pause runs Qt's event loop
+        (``waitSignal`` on a timer), so the window keeps working; nothing sleeps."""
         self.window.show_tab(TAB_QUEUE)
         deadline = time.monotonic() + timeout
+        pause, longest = self.SYNC_BACKOFF
+        synced = False
         while True:
             rows = [row for row in self.queue() if key in (row.key, row.srv)]
             if rows and all(row.state == state for row in rows):
                 return rows
-            if time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 seen = [(row.srv, row.state, row.last_error) for row in rows] or "no such row"
                 raise AssertionError(f"{key} did not reach {state!r} in {timeout:g} s: {seen}")
+            if synced:
+                self._pause(min(pause, left))
+                pause = min(pause * 2, longest)
             self.sync_now()
+            synced = True
+
+    def _pause(self, seconds: float) -> None:
+        """Let ``seconds`` pass with the event loop running (the window's workers report, its
+        timers fire); a test's waits never block the UI thread."""
+        timer = QTimer()
+        timer.setSingleShot(True)
+        with self.qtbot.waitSignal(timer.timeout, timeout=int(seconds * 1000) + 5_000):
+            timer.start(max(0, int(seconds * 1000)))
