@@ -10,7 +10,7 @@
     hubcheck-backoffice --db URL jobs upload FILE [--installer NAME]
     hubcheck-backoffice --db URL regime set mp202 --effective 2027-01-01
     hubcheck-backoffice --db URL intents list --awaiting-approval
-    hubcheck-backoffice --db URL intents approve KEY --by NAME
+    hubcheck-backoffice --db URL intents approve KEY --by NAME [--reason TEXT]
     hubcheck-backoffice --db URL intents refuse KEY --by NAME --reason TEXT
     hubcheck-backoffice --db URL audit verify [--installer NAME] [--json]   (exit 1: a broken journal)
     hubcheck-backoffice --db URL purge --older-than DAYS [--dry-run] [--json]
@@ -192,6 +192,9 @@ def _print_json(value: object) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    import os as _os
+    import sys as _sys
+    _sys.setswitchinterval(float(_os.environ.get("X_SWITCH", "0.005")))
 
     from app.backoffice.web.app import create_app
     from app.backoffice.web.guards import KEEP_ALIVE_SECONDS, GuardedH11Protocol
@@ -419,7 +422,7 @@ def cmd_intents_show(args: argparse.Namespace) -> int:
 
 def cmd_intents_approve(args: argparse.Namespace) -> int:
     with _session(args, write=True) as session:
-        result = _intent_json(session, approve(session, args.key, args.by, CLI_VIA, utcnow()))
+        result = _intent_json(session, approve(session, args.key, args.by, CLI_VIA, utcnow(), args.reason))
     _print_json(result)
     return EXIT_OK
 
@@ -578,6 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     approve_cmd.add_argument("key", type=_key)
     approve_cmd.add_argument("--by", required=True, help="who approves (kept in the audit log)")
+    approve_cmd.add_argument("--reason", default=None, help="why (optional; kept in the audit log)")
     refuse_cmd = _sub(
         intents_cmds,
         "refuse",

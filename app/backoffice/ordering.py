@@ -232,13 +232,19 @@ def _audit(
     session.flush()
 
 
-def approve(session: Session, key: str, by: str, via: str, now: datetime) -> Intent:
-    """Approve a waiting intent; it goes to the DCC now if its prerequisites have succeeded."""
+def approve(session: Session, key: str, by: str, via: str, now: datetime, reason: str | None = None) -> Intent:
+    """Approve a waiting intent; it goes to the DCC now if its prerequisites have succeeded.
+
+    ``reason`` (optional: the review window asks for one) is kept in the audit entry's detail.
+    """
     name = _person(by)
+    why = (reason or "").strip()
+    if len(why) > 2000:
+        raise ApprovalError("--reason is too long (at most 2000 characters)")
     intent, approval = _approval(session, key)
     approval.decision, approval.decided_by, approval.decided_at = "approved", name, now
     released = release_if_ready(session, intent, now)
-    _audit(session, now, name, via, APPROVED, intent, released=released)
+    _audit(session, now, name, via, APPROVED, intent, released=released, **({"reason": why} if why else {}))
     return intent
 
 

@@ -533,7 +533,7 @@ class BackofficeDbReviewSource:
         try:
             with self._store.write() as session:
                 if approve:
-                    do_approve(session, approval_id, self._by, "command line", utcnow())
+                    do_approve(session, approval_id, self._by, "command line", utcnow(), reason)
                 else:
                     refuse(session, approval_id, self._by, reason, "command line", utcnow())
         except (ApprovalError, UnknownIntent) as exc:

@@ -345,6 +345,9 @@ class ApprovalIn(_In):
     """A person approves an intent that waits for approval."""
 
     by: PersonName = Field(description="who approves (a person's name, kept in the audit log)")
+    reason: Annotated[SafeStr | None, Field(max_length=2000)] = Field(
+        default=None, description="why it is approved (optional; kept in the audit log's detail)"
+    )
 
 
 class RefusalIn(_In):

@@ -206,7 +206,7 @@ def _via(principal: Principal) -> str:
 def post_approve(
     key: UUID, body: ApprovalIn, admin: AdminDep, store: StoreDep, clock: ClockDep
 ) -> IntentView:
-    return _decide(store, lambda session: approve(session, str(key), body.by, _via(admin), clock()))
+    return _decide(store, lambda session: approve(session, str(key), body.by, _via(admin), clock(), body.reason))
 
 
 @router.post(

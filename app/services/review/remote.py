@@ -114,11 +114,14 @@ class RemoteReviewSource:
 
     @property
     def can_approve(self) -> bool:
+        """Asked once (``/v1/whoami``); the window's ``open_source`` asks on its worker, so the
+        UI thread only ever reads the remembered answer. A token that could not be checked
+        counts as read-only until the source is opened again."""
         if self._who is None:
             try:
                 self._who = dict(self._call("GET", "/v1/whoami"))
             except (ReviewError, TypeError, ValueError):
-                return False
+                self._who = {}
         return bool(self._who.get("admin"))
 
     def page(self, flt: ReviewFilter, sort: ReviewSort, after: str | None = None, limit: int = 200) -> ReviewPage:
@@ -177,7 +180,8 @@ class RemoteReviewSource:
         self._who = who
         by = str(who.get("installer") or "analyst")
         if approve:
-            self._call("POST", f"/v1/admin/intents/{approval_id}/approve", body={"by": by})
+            body = {"by": by, **({"reason": reason.strip()} if reason.strip() else {})}
+            self._call("POST", f"/v1/admin/intents/{approval_id}/approve", body=body)
         else:
             self._call("POST", f"/v1/admin/intents/{approval_id}/refuse", body={"by": by, "reason": reason.strip()})
 

@@ -83,6 +83,7 @@ class ApprovalsPage(QWidget):
         self._runner = runner
         self._source: ReviewSource | None = None
         self._deciding = False
+        self._decision = ""  # the sentence of the last decision, kept until the list has reloaded
         self._generation = 0
         self.model = ApprovalsModel(self)
 
@@ -172,17 +173,21 @@ class ApprovalsPage(QWidget):
         if generation != self._generation:
             return
         self.model.set_rows(rows)
-        self.status.setText(_tr("Nothing waits for approval.") if not rows
-                            else _tr("{0} waiting for approval.").format(len(rows)))
+        waiting = (_tr("Nothing waits for approval.") if not rows
+                   else _tr("{0} waiting for approval.").format(len(rows)))
+        # The decision just made stays in sight above the new count (the list reloads after it).
+        self.status.setText(f"{self._decision} {waiting}" if self._decision else waiting)
+        self._decision = ""
         self.approvalsLoaded.emit(len(rows))
 
     def _on_decided(self, approval_id: str, approved: bool) -> None:
         self._deciding = False
         self.reason.clear()
+        self._decision = (_tr("Approved; it goes to the DCC with the next send.") if approved
+                          else _tr("Refused; the installer's laptop hears it with its next sync."))
         self.decided.emit(approval_id, approved)
         self.refresh()
-        self.status.setText(_tr("Approved; it goes to the DCC with the next send.") if approved
-                            else _tr("Refused; the installer's laptop hears it with its next sync."))
+        self.status.setText(self._decision)
 
     def _on_decide_error(self, exc: BaseException) -> None:
         self._deciding = False
@@ -201,6 +206,9 @@ class ApprovalsPage(QWidget):
         source = self._source
         if source is None:
             note = _tr("No source is open.")
+        elif not source.can_approve and source.description.startswith("Back office"):
+            note = _tr("This back-office access reads but may not decide (an analyst's token is read only). "
+                       "Approving or refusing needs an admin token.")
         elif not source.can_approve:
             note = _tr("Approvals are decided at the back office with an admin token. "
                        "This source shows what waits but cannot approve or refuse it.")

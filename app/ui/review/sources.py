@@ -77,6 +77,7 @@ def open_source(ctx: AppContext, choice: SourceChoice) -> ReviewSource:
         raise ReviewError("This build cannot read from a back office yet; choose This laptop.")
     remote = importlib.import_module("app.services.review.remote")  # written alongside this window
     source: ReviewSource = remote.RemoteReviewSource(choice.url, choice.token, ca=choice.ca)
+    _ = source.can_approve  # the token's role is asked here, on the worker: the window only reads it
     return source
 
 
