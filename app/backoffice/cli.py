@@ -192,9 +192,6 @@ def _print_json(value: object) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
-    import os as _os
-    import sys as _sys
-    _sys.setswitchinterval(float(_os.environ.get("X_SWITCH", "0.005")))
 
     from app.backoffice.web.app import create_app
     from app.backoffice.web.guards import KEEP_ALIVE_SECONDS, GuardedH11Protocol
