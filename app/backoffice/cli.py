@@ -634,4 +634,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # ``python -m app.backoffice.cli`` runs this file as ``__main__`` while the commands'
+    # modules (export, records…) import ``app.backoffice.cli``: a second copy, whose CliError
+    # the ``except`` above would not match (a traceback instead of one line and exit 2).
+    # Run the copy everything else imports.
+    from app.backoffice.cli import main as _main
+
+    sys.exit(_main())
