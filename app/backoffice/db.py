@@ -75,6 +75,11 @@ def make_engine(url_text: str) -> Engine:
         url = make_url(url_str)
     except ArgumentError as exc:
         raise StoreError(f"cannot read the database URL: {exc}") from None
+    except ValueError:  # e.g. a port that is not a number
+        raise StoreError(
+            "cannot read the database URL: check its form, e.g. postgresql://user@host:5432/name "
+            "(the port is a number)"
+        ) from None
     backend = url.get_backend_name()
     if backend == "sqlite":
         database = url.database or ""
