@@ -350,4 +350,8 @@ class JournalEntry(Base):
     entry_hash: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime]
 
-    __table_args__ = (UniqueConstraint("chain_id", "entry_id", name="uq_bo_journal_entry"),)
+    __table_args__ = (
+        UniqueConstraint("chain_id", "entry_id", name="uq_bo_journal_entry"),
+        # A record's certificate names its journal entry's hash: looked up by subject (migration 0005).
+        Index("ix_bo_journal_entries_subject", "subject", "id"),
+    )
