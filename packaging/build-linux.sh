@@ -43,6 +43,11 @@ done
 install -Dm644 resources/icons/hubcheck.svg "$share/icons/hicolor/scalable/apps/hubcheck.svg"
 
 archive="dist/hubcheck-$version-linux-x86_64.tar.gz"
-tar -C dist -czf "$archive" hubcheck
+# The same files give the same archive: names sorted, owner root, every date the last
+# commit's (SOURCE_DATE_EPOCH when set), no name or date in the gzip header; gzip -9.
+epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+tar -C dist --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf - hubcheck |
+  gzip -9 -n > "$archive"
 echo "[build] dist/hubcheck: $(du -sm dist/hubcheck | cut -f1) MB; $archive: $(du -m "$archive" | cut -f1) MB;" \
      "$(( $(date +%s) - started )) s"

@@ -97,9 +97,19 @@ def make_engine(url_text: str) -> Engine:
         return engine
     if backend == "postgresql":
         # hide_parameters: client input never lands in an error message or a log line.
-        return create_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=15, hide_parameters=True
-        )
+        try:
+            return create_engine(
+                url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=15, hide_parameters=True
+            )
+        except ModuleNotFoundError as exc:
+            # The packaged build (packaging/) leaves the PostgreSQL driver out: SQLite only.
+            if (exc.name or "").partition(".")[0] not in ("psycopg", "psycopg2", "asyncpg", "pg8000"):
+                raise
+            raise StoreError(
+                "this HubCheck has no PostgreSQL driver (the packaged program runs the back office on "
+                "SQLite only): give a SQLite file or sqlite:/// URL, or install HubCheck from source or "
+                "with pip for PostgreSQL"
+            ) from None
     raise StoreError(f"unsupported database {backend!r}: use SQLite or postgresql+psycopg")
 
 
