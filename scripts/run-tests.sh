@@ -3,6 +3,7 @@
 # whole test suite, slow tests included, with the back-office tests on SQLite and on a
 # real PostgreSQL (installed and started here when missing; CI=true makes a PostgreSQL
 # that cannot be reached fail those tests instead of skipping them).
+# Last, the program built for installers' laptops is checked (packaging/check.sh).
 #
 #   bash scripts/run-tests.sh [PYTEST ARGS...]
 set -euo pipefail
@@ -61,5 +62,34 @@ else
   if [ "$status" = 5 ] && [ "$xstatus" != 5 ]; then status=0; fi
 fi
 if [ "$status" = 0 ]; then status=$xstatus; fi
+
+# The program installers' laptops get: built with PyInstaller, unpacked into an empty folder
+# and checked there with no virtual environment and an empty HOME (packaging/check.sh, about
+# 2 minutes). Skipped when pytest arguments narrow the run; HUBCHECK_PACKAGING_CHECK=1 or 0
+# forces it either way.
+if [ "${HUBCHECK_PACKAGING_CHECK:-$([ $# = 0 ] && echo 1 || echo 0)}" = 1 ]; then
+  echo "== the packaged build (packaging/check.sh: build, unpack, self-test without the virtual environment)"
+  # It needs binutils (strip), Python's shared library (PyInstaller bundles it; Debian ships
+  # it apart from python3) and PyInstaller (pyproject's packaging extra).
+  libpython=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_config_var("INSTSONAME") or "")')
+  libdir=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")')
+  wanted=()
+  command -v strip >/dev/null 2>&1 || wanted+=(binutils)
+  if [ -n "$libpython" ] && [ ! -e "$libdir/$libpython" ] && ! ldconfig -p | grep -qF "$libpython"; then
+    wanted+=("$(.venv/bin/python -c 'import sys; print("libpython%d.%d" % sys.version_info[:2])')")
+  fi
+  if [ "${#wanted[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[tests] installing for the packaged build: ${wanted[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null; }
+  fi
+  .venv/bin/python -c 'import PyInstaller' 2>/dev/null || .venv/bin/python -m pip install -q -e ".[packaging]"
+  pstatus=0
+  bash packaging/check.sh || pstatus=$?
+  echo "[tests] packaged build check: exit $pstatus"
+  if [ "$status" = 0 ] && [ "$pstatus" != 0 ]; then status=$pstatus; fi
+else
+  echo "[tests] packaged build check skipped (pytest arguments given; HUBCHECK_PACKAGING_CHECK=1 runs it)"
+fi
 echo "[tests] finished in $(( $(date +%s) - started )) s (set-up included), pytest exit $status"
 exit "$status"
