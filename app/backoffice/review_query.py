@@ -458,10 +458,16 @@ def review_approvals(session: Session) -> list[PendingApproval]:
             srv=intent.srv,
             target=intent.target,
             requested_at=intent.accepted_at,
-            summary=f"{srv_name(intent.srv, str((intent.meta or {}).get('kind', '')))} for device {intent.target}",
+            summary=f"{srv_name(intent.srv, str((intent.meta or {}).get('kind', '')))} for device {_changed(intent)}",
         )
         for intent, name in rows
     ]
+
+
+def _changed(intent: Intent) -> str:
+    """The device an approval changes: an 8.4's DeviceID (its target is the DCC's own EUI-64)."""
+    body = intent.body if isinstance(intent.body, dict) else {}
+    return str(body.get("device_id") or body.get("DeviceID") or intent.target)
 
 
 # --------------------------------------------------------------------------- the source for exports

@@ -42,9 +42,14 @@ PLAN: tuple[tuple[str, int, int, str | None, str], ...] = (
 FAILED_CODE = "E80102"
 
 
-def record_sample_visits(data_dir: Path | str, start: datetime | None = None) -> list[RecordedVisit]:
+def record_sample_visits(
+    data_dir: Path | str, start: datetime | None = None, *, answered: bool = True
+) -> list[RecordedVisit]:
     """Import the sample CPL and job pack into ``data_dir`` and record ``PLAN``'s visits,
-    the first on ``start``'s day (default: three days ago, 09:00 UTC)."""
+    the first on ``start``'s day (default: three days ago, 09:00 UTC).
+
+    ``answered=False`` leaves every request queued as recorded (the plan's DCC answers are not
+    applied), for a laptop that is to sync with a real back office and hear its answers."""
     import json
 
     from app.domain.duis import CHFLocation
@@ -86,7 +91,7 @@ def record_sample_visits(data_dir: Path | str, start: datetime | None = None) ->
                     answers[-1] = outbox.StatusUpdate(keys[-1], outbox.ServerAnswer(
                         "failed", request_id="R9999", response_code=FAILED_CODE,
                         reason="The DCC refused the request"))
-            if answers:
+            if answers and answered:
                 with ctx.engine.begin() as conn:
                     outbox.apply_status_changes(conn, answers, (started + timedelta(minutes=30)).isoformat())
             visits.append(RecordedVisit(outcome.install_id, job_ref, str(outcome.verdict_level), outcome.outcome,
