@@ -33,7 +33,7 @@ def plan(store: Any) -> str:
 
 
 def test_the_audit_hash_lookup_reads_the_subject_index(store: Any) -> None:
-    assert head_revision() == "0005_journal_subject_index" == current_revision(store)
+    assert head_revision() == current_revision(store)  # 0005 or a later revision keeps the index
     assert journal_indexes(store)[INDEX] == ["subject", "id"]
     assert INDEX in plan(store)
 

@@ -156,7 +156,9 @@ def test_cells_say_the_verdict_in_words_and_colours(qtbot: QtBot, runner: TaskRu
     assert model.headerData(COL_DATE, Qt.Orientation.Horizontal) == "Date"
     model.set_filter(ReviewFilter(text="J-000103"))
     _loaded(qtbot, model)
-    assert model.index(0, COL_VERDICT).data() == "OK · aborted"
+    aborted = model.index(0, COL_VERDICT)  # an aborted visit reads as aborted, in a neutral colour, never OK
+    assert aborted.data() == "ABORTED"
+    assert aborted.data(Qt.ItemDataRole.BackgroundRole).name().upper() == "#37474F"
     assert model.index(0, COL_SR).data() == "none sent (aborted)"
 
 

@@ -12,6 +12,7 @@
     hubcheck-backoffice --db URL intents list --awaiting-approval
     hubcheck-backoffice --db URL intents approve KEY --by NAME [--reason TEXT]
     hubcheck-backoffice --db URL intents refuse KEY --by NAME --reason TEXT
+    hubcheck-backoffice --db URL installs approve|refuse INSTALL_ID --by NAME [--reason TEXT]
     hubcheck-backoffice --db URL audit verify [--installer NAME] [--json]   (exit 1: a broken journal)
     hubcheck-backoffice --db URL purge --older-than DAYS [--dry-run] [--json]
     hubcheck-backoffice --db URL export --format csv|pdf [--redact] [--from DATE] [--to DATE] OUT
@@ -597,6 +598,10 @@ def build_parser() -> argparse.ArgumentParser:
     from app.backoffice import cli_records  # audit verify, purge
 
     cli_records.register(commands, _sub)
+
+    from app.backoffice import cli_installs  # installs approve|refuse (a visit's manual inventory change)
+
+    cli_installs.register(commands, _sub)
 
     from app.backoffice import cli_export  # export (the same options as the laptop's)
 

@@ -65,6 +65,10 @@ def intake_installs(
         # The review's keys: reason rows, and the progress of intents that arrived before the record.
         store_reasons(session, rows)
         refresh_progress(session, [row.install_id for row in rows])
+        # A manual inventory change the installer asked for waits for a person's decision.
+        from app.backoffice.install_approvals import store_install_approvals
+
+        store_install_approvals(session, rows)
     resolve_rows(items)
     return items
 

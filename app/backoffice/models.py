@@ -272,6 +272,26 @@ class InstallReason(Base):
     __table_args__ = (Index("ix_bo_install_reasons_code", "code", "started_at", "install_row_id"),)
 
 
+class InstallApproval(Base):
+    """A person's decision on a visit's manual inventory change (DOMAIN A5, seed 002).
+
+    The installer chose "ask the DCC for a manual inventory change" instead of an 8.4: nothing
+    was queued, and the back office asks the DCC only once someone here approves it. One row
+    per install record whose meta asked for it, written at intake; ``decision`` is
+    ``pending``, ``approved`` or ``refused``. Who decided and why is also appended to
+    :class:`AuditEntry` (``install.approved`` / ``install.refused``, subject the install_id).
+    """
+
+    __tablename__ = "bo_install_approvals"
+    install_row_id: Mapped[int] = mapped_column(ForeignKey("bo_installs.id"), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_bo_install_approvals_decision", "decision", "install_row_id"),)
+
+
 class CplFile(Base):
     """An uploaded CPL file, kept byte for byte; the newest by date is served."""
 

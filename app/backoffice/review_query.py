@@ -49,6 +49,7 @@ from app.services.review.common import (
     text_prefixes,
 )
 from app.services.review.contract import (
+    INSTALL_APPROVAL_PREFIX,
     DashboardSummary,
     DayCount,
     PendingApproval,
@@ -439,7 +440,43 @@ def _hour_expr(dialect: str) -> Any:
     return func.substr(InstallRecord.started_at, 1, 13)
 
 
+def install_approval_id(approval_id: str) -> str | None:
+    """The install record id an ``approval_id`` names, or None when it names an intent."""
+    return approval_id[len(INSTALL_APPROVAL_PREFIX):] if approval_id.startswith(INSTALL_APPROVAL_PREFIX) else None
+
+
 def review_approvals(session: Session) -> list[PendingApproval]:
+    """What waits for a decision, oldest first: intents (8.4 remedies) and visits' manual
+    inventory changes (their ``approval_id`` is ``install:`` and the install record's id)."""
+    return sorted(
+        [*_intent_approvals(session), *_install_approvals(session)], key=lambda a: a.requested_at
+    )
+
+
+def _install_approvals(session: Session) -> list[PendingApproval]:
+    from app.backoffice.install_approvals import change_summary, pending_install_approvals
+
+    out = []
+    for record, name in pending_install_approvals(session):
+        detail = (record.meta or {}).get("remedy_detail")
+        device = (detail.get("device_id") if isinstance(detail, dict) else None) or record.ppmid or ""
+        out.append(
+            PendingApproval(
+                approval_id=INSTALL_APPROVAL_PREFIX + record.install_id,
+                kind="inventory_change",
+                installer=name,
+                job_ref=record.job_ref,
+                record_id=record.install_id,
+                srv="",
+                target=str(device),
+                requested_at=record.received_at,
+                summary=change_summary(record.meta, record.ppmid),
+            )
+        )
+    return out
+
+
+def _intent_approvals(session: Session) -> list[PendingApproval]:
     """Intents whose approval is still to be decided (8.4 remedies), oldest first."""
     rows = session.execute(
         select(Intent, Installer.name)
@@ -536,9 +573,16 @@ class BackofficeDbReviewSource:
 
         if not self._by:
             raise ReviewError("say who decides (a person's name) to approve or refuse from the command line")
+        from app.backoffice.install_approvals import approve_install, refuse_install
+
+        install_id = install_approval_id(approval_id)
         try:
             with self._store.write() as session:
-                if approve:
+                if install_id is not None and approve:
+                    approve_install(session, install_id, self._by, "command line", utcnow(), reason)
+                elif install_id is not None:
+                    refuse_install(session, install_id, self._by, reason, "command line", utcnow())
+                elif approve:
                     do_approve(session, approval_id, self._by, "command line", utcnow(), reason)
                 else:
                     refuse(session, approval_id, self._by, reason, "command line", utcnow())

@@ -24,7 +24,17 @@ from app.backoffice.dccsim import DccSimulator
 from app.backoffice.schemas import InstallIn, IntentIn, WhoAmI
 from app.backoffice.timeutil import utcnow
 from app.backoffice.validation import safe_text
-from app.backoffice.web import admin, files, health, installs, intents, journal, regime, review
+from app.backoffice.web import (
+    admin,
+    files,
+    health,
+    install_decisions,
+    installs,
+    intents,
+    journal,
+    regime,
+    review,
+)
 from app.backoffice.web.admission import AdmissionControl, IntakeGate, limit_from_env
 from app.backoffice.web.deps import AnyPrincipalDep
 from app.backoffice.web.guards import RequestGuard, db_error_line
@@ -133,7 +143,7 @@ def create_app(
     app.state.clock = clock
     app.state.simulator = simulator
     _install_handlers(app)
-    for module in (intents, installs, files, regime, admin, journal, review):
+    for module in (intents, installs, files, regime, admin, install_decisions, journal, review):
         app.include_router(module.router)
 
     app.state.intake_gate = IntakeGate(limit=max_intakes if max_intakes is not None else limit_from_env())

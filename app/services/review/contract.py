@@ -154,11 +154,16 @@ class ChainState:
     last_synced: datetime | None
 
 
+#: The start of a manual inventory change's ``approval_id`` (then the install record's id); an
+#: 8.4 remedy's ``approval_id`` is its intent's idempotency key, a bare UUID.
+INSTALL_APPROVAL_PREFIX = "install:"
+
+
 @dataclass(frozen=True)
 class PendingApproval:
     """An 8.4 remedy or a manual inventory change waiting for the analyst."""
 
-    approval_id: str  # the intent's idempotency key
+    approval_id: str  # the intent's idempotency key, or "install:" + the install record's id
     kind: str  # "remedy_8_4" | "inventory_change"
     installer: str
     job_ref: str | None

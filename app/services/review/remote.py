@@ -18,6 +18,7 @@ import httpx
 
 from app.services.review.common import parse_instant
 from app.services.review.contract import (
+    INSTALL_APPROVAL_PREFIX,
     ChainState,
     DashboardSummary,
     DayCount,
@@ -179,11 +180,16 @@ class RemoteReviewSource:
         who = self._who or dict(self._call("GET", "/v1/whoami"))
         self._who = who
         by = str(who.get("installer") or "analyst")
+        # A manual inventory change is named "install:" + the install record's id; an 8.4 by its key.
+        if approval_id.startswith(INSTALL_APPROVAL_PREFIX):
+            path = f"/v1/admin/installs/{approval_id[len(INSTALL_APPROVAL_PREFIX):]}"
+        else:
+            path = f"/v1/admin/intents/{approval_id}"
         if approve:
             body = {"by": by, **({"reason": reason.strip()} if reason.strip() else {})}
-            self._call("POST", f"/v1/admin/intents/{approval_id}/approve", body=body)
+            self._call("POST", f"{path}/approve", body=body)
         else:
-            self._call("POST", f"/v1/admin/intents/{approval_id}/refuse", body={"by": by, "reason": reason.strip()})
+            self._call("POST", f"{path}/refuse", body={"by": by, "reason": reason.strip()})
 
 
 def _detail(answer: httpx.Response) -> str:

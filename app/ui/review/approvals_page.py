@@ -63,7 +63,7 @@ class ApprovalsModel(RowTableModel[PendingApproval]):
             _tr(str(kind)) if kind else row.kind,
             row.installer,
             row.job_ref or "—",
-            row.srv,
+            row.srv or "—",  # a manual inventory change queues no Service Request
             row.target,
             row.summary,
         )
@@ -163,10 +163,10 @@ class ApprovalsPage(QWidget):
             return
         self._deciding = True
         self._update_buttons()
-        source, approval_id = self._source, pending.approval_id
+        source, approval_id, kind = self._source, pending.approval_id, pending.kind
         self.status.setText(_tr("Approving…") if approve else _tr("Refusing…"))
         self._runner.run(lambda: source.decide(approval_id, approve, reason),
-                         on_done=lambda _none: self._on_decided(approval_id, approve),
+                         on_done=lambda _none: self._on_decided(approval_id, approve, kind),
                          on_error=self._on_decide_error, pool="io")
 
     def _on_loaded(self, generation: int, rows: list[PendingApproval]) -> None:
@@ -180,11 +180,15 @@ class ApprovalsPage(QWidget):
         self._decision = ""
         self.approvalsLoaded.emit(len(rows))
 
-    def _on_decided(self, approval_id: str, approved: bool) -> None:
+    def _on_decided(self, approval_id: str, approved: bool, kind: str = "remedy_8_4") -> None:
         self._deciding = False
         self.reason.clear()
-        self._decision = (_tr("Approved; it goes to the DCC with the next send.") if approved
-                          else _tr("Refused; the installer's laptop hears it with its next sync."))
+        if kind == "inventory_change":
+            self._decision = (_tr("Approved; the back office asks the DCC for the manual inventory change.")
+                              if approved else _tr("Refused; the manual inventory change will not be asked for."))
+        else:
+            self._decision = (_tr("Approved; it goes to the DCC with the next send.") if approved
+                              else _tr("Refused; the installer's laptop hears it with its next sync."))
         self.decided.emit(approval_id, approved)
         self.refresh()
         self.status.setText(self._decision)

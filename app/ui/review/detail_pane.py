@@ -15,9 +15,9 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from app.services.review.contract import ReviewDetail, ReviewRow, ReviewSource, SrTimeline
-from app.ui.levels import level_look, severity_look
+from app.ui.levels import Look, level_look, severity_look
 from app.ui.review.errors import explain
-from app.ui.review.records_model import regime_text, sr_text, started_text
+from app.ui.review.records_model import regime_text, sr_text, started_text, verdict_look
 from app.ui.tasks import TaskRunner
 
 
@@ -38,7 +38,7 @@ def _or_dash(value: str | None) -> str:
 def detail_html(detail: ReviewDetail) -> str:
     """The pane's text for ``detail`` (HTML; every value escaped)."""
     row = detail.row
-    look = level_look(row.verdict_level or "unknown")
+    look = verdict_look(row)
     parts = [
         f"<h3>{escape(_tr('Job'))} {escape(row.job_ref)} · {escape(row.installer)} · {escape(started_text(row))}</h3>",
         "<table cellspacing='2'>",
@@ -155,7 +155,7 @@ class ReviewDetailPane(QWidget):
     def clear(self) -> None:
         self._wanted = None
         self.detail = None
-        self._paint_verdict(None)
+        self._paint_verdict(level_look(None))
         self.verdict.setText(_tr("Choose a visit to read it in full."))
         self.text.clear()
 
@@ -165,8 +165,9 @@ class ReviewDetailPane(QWidget):
             self.clear()
             return
         self._wanted = row.record_id
-        self._paint_verdict(row.verdict_level or "unknown")
-        self.verdict.setText(f"{level_look(row.verdict_level or 'unknown').word} · {row.job_ref}")
+        look = verdict_look(row)
+        self._paint_verdict(look)
+        self.verdict.setText(f"{look.word} · {row.job_ref}")
         self.text.setPlainText(_tr("Loading…"))
         source, record_id = self._source, row.record_id
         self._runner.run(
@@ -176,8 +177,7 @@ class ReviewDetailPane(QWidget):
             pool="quick",
         )
 
-    def _paint_verdict(self, level: str | None) -> None:
-        look = level_look(level)
+    def _paint_verdict(self, look: Look) -> None:
         self.verdict.setStyleSheet(
             f"QLabel#reviewDetailVerdict {{ background: {look.background}; color: {look.foreground}; font-weight: bold; }}"
         )

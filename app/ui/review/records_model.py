@@ -28,7 +28,7 @@ from app.services.review.contract import (
     SortColumn,
     SrProgress,
 )
-from app.ui.levels import level_look
+from app.ui.levels import Look, level_look
 from app.ui.review.errors import explain
 from app.ui.table_model import AnyIndex, RowTableModel
 from app.ui.tasks import TaskRunner
@@ -80,6 +80,14 @@ def regime_text(row: ReviewRow) -> str:
     regime = "MP202" if row.regime.lower() == "mp202" else row.regime.capitalize()
     source = REGIME_SOURCE_WORDS.get(row.regime_source)
     return f"{regime} ({_tr(str(source))})" if source else regime
+
+
+def verdict_look(row: ReviewRow) -> Look:
+    """How a row's verdict reads: an aborted visit installed nothing, so it reads "ABORTED" in a
+    neutral colour whatever level was on screen when it ended (never a green OK)."""
+    if row.outcome == "aborted":
+        return level_look("aborted")
+    return level_look(row.verdict_level if row.verdict_level in ("ok", "warn", "block", "unknown") else "unknown")
 
 
 def sr_text(row: ReviewRow) -> str:
@@ -273,11 +281,11 @@ class ReviewRecordsModel(RowTableModel[ReviewRow]):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if column == COL_VERDICT and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
-            look = level_look(row.verdict_level if row.verdict_level in ("ok", "warn", "block", "unknown") else "unknown")
+            look = verdict_look(row)
             return QColor(look.background if role == Qt.ItemDataRole.BackgroundRole else look.foreground)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == COL_VERDICT:
-                return level_look(row.verdict_level or "unknown").headline
+                return verdict_look(row).headline
             if column == COL_SR:
                 return _tr("{0} of {1} done, {2} failed").format(row.sr_done, row.sr_total, row.sr_failed)
         return None
@@ -296,8 +304,7 @@ class ReviewRecordsModel(RowTableModel[ReviewRow]):
         if column == COL_REGIME:
             return regime_text(row)
         if column == COL_VERDICT:
-            word = level_look(row.verdict_level or "unknown").word
-            return f"{word} · {_tr('aborted')}" if row.outcome == "aborted" else word
+            return verdict_look(row).word
         if column == COL_OVERRIDE:
             return _tr("Yes") if row.overridden else ""
         if column == COL_SCENARIO:
