@@ -3,8 +3,9 @@
 Analyst tokens (``token create NAME --analyst``) and admin tokens may read here; an
 installer's token gets 403 (it sees only its own records, through ``/v1/installs``).
 Nothing here writes: approving stays the admin routes' ``/v1/admin/intents/{key}/approve``
-and ``…/refuse``, so a decision from the review window is the same audited action as
-everywhere else. The queries themselves live in ``app/backoffice/review_query.py``.
+and ``…/refuse`` (8.4 remedies) and ``/v1/admin/installs/{install_id}/approve|refuse`` (a
+visit's manual inventory change), so a decision from the review window is the same audited
+action as everywhere else. The queries themselves live in ``app/backoffice/review_query.py``.
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ def get_summary(
 @router.get(
     "/approvals",
     response_model=ApprovalsOut,
-    summary="Requests waiting for an approval (8.4 remedies); decide with /v1/admin/intents/{key}/approve or refuse",
+    summary="What waits for a decision: 8.4 remedies (decide with /v1/admin/intents/{key}/approve or refuse) and "
+    "visits' manual inventory changes (approval_id install:ID; decide with /v1/admin/installs/{install_id}/…)",
 )
 def get_approvals(_reviewer: ReviewerDep, store: StoreDep) -> ApprovalsOut:
     with store.read() as session:
