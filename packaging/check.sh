@@ -46,9 +46,12 @@ visit() {
   "${hc[@]}" install record --job J-000101 --ppmid 'Z:0A1B2C0000000014$I:30313233343536373839414243444546F596' \
     --hub 0A-1B-2C-00-00-00-00-12 --meter 0A-1B-2C-00-00-00-00-10 >/dev/null &&
   "${hc[@]}" export "$work/run/certificates.pdf" || return 1
+  local out decoder
   for decoder in zxing zbar; do
-    "${hc[@]}" decode --decoder "$decoder" "$work/run/certificates.pdf" | tee /dev/stderr |
-      grep -q "page 1: visit certificate" || { echo "$decoder did not read the certificate"; return 1; }
+    # (not tee /dev/stderr: that reopens a log file stderr points to and empties it)
+    out=$("${hc[@]}" decode --decoder "$decoder" "$work/run/certificates.pdf") || return 1
+    echo "$out"
+    [[ $out == *"page 1: visit certificate"* ]] || { echo "$decoder did not read the certificate"; return 1; }
   done
 }
 step "a visit recorded, its PDF certificate exported and read back (zxing, zbar)" visit
