@@ -285,7 +285,7 @@ def test_db_upgrade_keeps_a_version_2_databases_data_and_serve_refuses_it_before
 
     with serving(tmp_path, db_url) as bo:
         who = httpx.get(f"{bo.base}/v1/whoami", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        assert who.json() == {"installer": "carol", "admin": True}  # her old token kept its role
+        assert who.json() == {"installer": "carol", "admin": True, "analyst": False}  # her old token kept its role
     assert _run_cli(db_url, "originator").stdout.strip() == "90-B3-D5-1F-30-01-00-00"
 
 
