@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from app.backoffice.review_query import (
@@ -107,6 +107,10 @@ def _filter(
     )
 
 
+#: The analyst's filter from the query string, the same parameters for the page and the summary.
+FilterDep = Annotated[ReviewFilter, Depends(_filter)]
+
+
 def _unprocessable(exc: ReviewError) -> HTTPException:
     return HTTPException(422, detail=str(exc))
 
@@ -115,20 +119,12 @@ def _unprocessable(exc: ReviewError) -> HTTPException:
 def get_visits(
     _reviewer: ReviewerDep,
     store: StoreDep,
-    date_from: Annotated[date | None, Query(description="first GB date, inclusive")] = None,
-    date_to: Annotated[date | None, Query(description="last GB date, inclusive")] = None,
-    installer: Annotated[str | None, Query(max_length=100)] = None,
-    verdict_level: Annotated[Literal["ok", "warn", "block", "unknown"] | None, Query()] = None,
-    reason_code: Annotated[str | None, Query(max_length=40)] = None,
-    overridden: Annotated[bool | None, Query()] = None,
-    sr_state: Annotated[SrProgress | None, Query()] = None,
-    text: Annotated[str, Query(max_length=64, description="job reference or device ID prefix")] = "",
+    flt: FilterDep,
     sort: Annotated[SortColumn, Query()] = SortColumn.STARTED_AT,
     desc: Annotated[bool, Query()] = True,
     after: Annotated[str | None, Query(max_length=1000, description="the `next` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
 ) -> ReviewPageOut:
-    flt = _filter(date_from, date_to, installer, verdict_level, reason_code, overridden, sr_state, text)
     try:
         with store.read() as session:
             page = review_page(session, flt, ReviewSort(sort, desc), after, limit)
@@ -163,16 +159,8 @@ def get_installers(_reviewer: ReviewerDep, store: StoreDep) -> InstallersOut:
 def get_summary(
     _reviewer: ReviewerDep,
     store: StoreDep,
-    date_from: Annotated[date | None, Query(description="first GB date, inclusive")] = None,
-    date_to: Annotated[date | None, Query(description="last GB date, inclusive")] = None,
-    installer: Annotated[str | None, Query(max_length=100)] = None,
-    verdict_level: Annotated[Literal["ok", "warn", "block", "unknown"] | None, Query()] = None,
-    reason_code: Annotated[str | None, Query(max_length=40)] = None,
-    overridden: Annotated[bool | None, Query()] = None,
-    sr_state: Annotated[SrProgress | None, Query()] = None,
-    text: Annotated[str, Query(max_length=64)] = "",
+    flt: FilterDep,
 ) -> SummaryOut:
-    flt = _filter(date_from, date_to, installer, verdict_level, reason_code, overridden, sr_state, text)
     try:
         with store.read() as session:
             summary = review_summary(session, flt)
