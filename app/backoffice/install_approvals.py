@@ -48,15 +48,9 @@ def store_install_approvals(session: Session, records: Iterable[InstallRecord]) 
 
 def change_summary(meta: Mapping[str, Any] | None, fallback_device: str | None) -> str:
     """One sentence: which device's inventory entry the installer asked to change, and to what."""
-    detail = (meta or {}).get("remedy_detail")
-    detail = detail if isinstance(detail, dict) else {}
-    device = str(detail.get("device_id") or fallback_device or "unknown")
-    firmware, version = detail.get("firmware_version"), detail.get("smets_chts_version")
-    to = ""
-    if firmware or version:
-        parts = [f"firmware {firmware}" if firmware else "", str(version) if version else ""]
-        to = " to " + ", ".join(p for p in parts if p) + " (its model's other CPL entry)"
-    return f"Ask the DCC for a manual inventory change of device {device}: move its inventory entry{to}."
+    from app.services.review.common import inventory_change_summary
+
+    return inventory_change_summary(meta, fallback_device)
 
 
 # --------------------------------------------------------------------------- deciding

@@ -9,6 +9,7 @@ never guesses between two different IDs: it says so and asks for the right barco
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 from app.domain.errors import DomainInputError
@@ -145,3 +146,45 @@ def _why_no_id(text: str) -> str:
 
 def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- kept with a record
+
+#: What stands for each character of an install code in a label's text kept with a record.
+SCAN_MASK = "•"
+#: The longest label text kept with a record (a label is a few dozen characters; the rest is noise).
+SCAN_TEXT_MAX = 200
+# Groups of hex digits joined by dashes, colons or spaces; masked when they hold 12 or more
+# digits (a 6-byte install code, the shortest, has 12). Outside the device ID such a run can
+# only be a code or noise. A lone hex letter (the C of "IC") does not start a group.
+_HEX_GROUPS = re.compile(rf"(?<![{_HEX}])[{_HEX}]{{2,}}(?:[-: ]?[{_HEX}]{{2,}})*(?![{_HEX}])")
+_CODE_MIN_DIGITS = 12
+
+
+def masked_scan_text(label: LabelData) -> str:
+    """The label's text as scanned, fit to keep with the install record and show an analyst:
+    the device ID stays as printed; the install code's characters become ``•`` (its length
+    kept), and so does any other run of 12 or more hex digits (a code the parser did not take
+    as one, e.g. printed in spaced groups beside the ID). An install code derives the device's
+    link key, so its characters never leave the visit."""
+    text = label.raw.replace("\x00", "").replace("\r", " ").replace("\n", " ").strip()
+    compact = label.device_id.compact
+    # The device ID in whatever notation the label printed it (compact, dashed, colons, spaces).
+    device_in_text = re.compile("[-: ]?".join(compact[i:i + 2] for i in range(0, 16, 2)), re.IGNORECASE)
+    code = (label.install_code_text or "").strip()
+
+    def mask_run(match: re.Match[str]) -> str:
+        run = match.group()
+        digits = sum(ch in string.hexdigits for ch in run)
+        return re.sub(rf"[{_HEX}]", SCAN_MASK, run) if digits >= _CODE_MIN_DIGITS else run
+
+    out, start = [], 0
+    for low, high in [*(m.span() for m in device_in_text.finditer(text)), (len(text), len(text))]:
+        part = text[start:low]
+        if code:
+            part = part.replace(code, SCAN_MASK * len(code))
+        out.append(_HEX_GROUPS.sub(mask_run, part))
+        out.append(text[low:high])
+        start = high
+    masked = "".join(out)
+    return masked if len(masked) <= SCAN_TEXT_MAX else masked[: SCAN_TEXT_MAX - 1] + "…"

@@ -66,6 +66,10 @@ class ScanField(QWidget):
         self.expects_install_code = expects_install_code
         self._submit = submit
         self._data: LabelData | None = None
+        #: How the last good read was entered: "scanner" (a burst the wedge detector routed
+        #: here), "camera", "photo" (a dropped or pasted picture), "typed"; None: not known
+        #: (text committed in the field itself may be a person or a scanner with the focus).
+        self.entry: str | None = None
         self.input = QLineEdit(self)
         self.input.setObjectName(f"{name}Input")
         self.input.setPlaceholderText(placeholder or self.tr("Scan or type the device ID"))
@@ -97,8 +101,9 @@ class ScanField(QWidget):
     def state(self) -> str:
         return str(self.property("state"))
 
-    def accept_scan(self, text: str) -> LabelData | None:
-        """Parse scanned or typed text, show the outcome, emit ``scanned`` or ``rejected``."""
+    def accept_scan(self, text: str, entry: str | None = None) -> LabelData | None:
+        """Parse scanned or typed text, show the outcome, emit ``scanned`` or ``rejected``.
+        ``entry`` (kept as :attr:`entry` before ``scanned``) says how the text came, when known."""
         # The label parser loads on the first scan (or with the cache, after the first
         # paint), not when the window is built.
         from app.domain.labels import LabelError, parse_label
@@ -108,11 +113,13 @@ class ScanField(QWidget):
             data = parse_label(text.replace("\r", "").replace("\n", ""))
         except LabelError as exc:
             self._data = None
+            self.entry = None
             self.input.setText(text.strip())
             self._set_state(STATE_ERROR, str(exc))
             self.rejected.emit(str(exc))
             return None
         self._data = data
+        self.entry = entry
         self.input.setText(str(data.device_id))
         self.input.setCursorPosition(0)
         self._show(data)
@@ -126,6 +133,7 @@ class ScanField(QWidget):
     def clear(self) -> None:
         self._pictures_asked += 1
         self._data = None
+        self.entry = None
         self.input.clear()
         self._set_state(STATE_EMPTY, "")
 
@@ -237,7 +245,7 @@ class ScanField(QWidget):
             return  # the field is gone, or a newer scan, picture or edit came first
         for code in codes:
             if code.label() is not None:
-                self.accept_scan(code.text)
+                self.accept_scan(code.text, entry="photo")
                 return
         message = problems[0] if problems else (
             self.tr("No barcode with a device ID in that picture") if not codes

@@ -221,7 +221,7 @@ class WedgeDetector(QObject):
         if target is None:
             return
         if isinstance(target, ScanField):
-            target.accept_scan(text)
+            target.accept_scan(text, entry="scanner")
         else:
             target(text)
 

@@ -42,7 +42,7 @@ from app.domain.duis import (
 from app.domain.duis.request_id import RequestId
 from app.domain.errors import DomainInputError
 from app.domain.ids import DeviceId, DeviceIdError, parse_device_id
-from app.domain.labels import LabelData, LabelError, parse_label
+from app.domain.labels import LabelData, LabelError, masked_scan_text, parse_label
 from app.domain.misscan import HEADLINES as MIS_SCAN_HEADLINES
 from app.domain.misscan import MisScan
 from app.domain.misscan import classify as classify_mis_scan
@@ -209,6 +209,31 @@ class VisitRequest:
     #: ``existing-hub`` / ``new-hub`` as the installer confirmed it; None: the hub's SMI status
     #: proposes it (and ``report_hub_install=False`` still means an existing hub).
     scenario: Scenario | str | None = None
+    #: How each label was entered (one of :data:`SCAN_ENTRIES`), when the window knows it.
+    ppmid_entry: str | None = None
+    hub_entry: str | None = None
+
+
+#: How a label reached HubCheck: a scanner's burst, the camera, a picture dropped or pasted,
+#: or typed by a person. Kept with the label's masked text in the visit's meta.
+SCAN_ENTRIES = ("scanner", "camera", "photo", "typed")
+
+
+def scan_meta(
+    ppmid: LabelData | None, hub: LabelData | None,
+    ppmid_entry: str | None = None, hub_entry: str | None = None,
+) -> dict[str, str]:
+    """The visit meta's ``ppmid_scan`` / ``hub_scan`` (each label's text as scanned, its install
+    code masked: it never leaves the visit) and ``ppmid_scan_entry`` / ``hub_scan_entry`` (how it
+    was entered, when known). The meta travels to the back office with the install record."""
+    out: dict[str, str] = {}
+    for name, label, entry in (("ppmid", ppmid, ppmid_entry), ("hub", hub, hub_entry)):
+        if label is None:
+            continue
+        out[f"{name}_scan"] = masked_scan_text(label)
+        if entry in SCAN_ENTRIES:
+            out[f"{name}_scan_entry"] = str(entry)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -686,6 +711,7 @@ def record_visit(ctx: AppContext, request: VisitRequest, *, confirm_repeat: bool
         "scenario_proposed": scenario.proposed.value if scenario.proposed else None,
         "scenario_reason": scenario.why,
         "read_firmware": read_firmware,
+        **scan_meta(ppmid, hub, request.ppmid_entry, request.hub_entry),
     }
     visit = outbox.VisitValues(
         id=install_id,
@@ -772,6 +798,8 @@ def abort_visit(
     hub: str | LabelData | None = None,
     meter: DeviceId | str | None = None,
     started_at: datetime | None = None,
+    ppmid_entry: str | None = None,
+    hub_entry: str | None = None,
 ) -> VisitOutcome:
     """Record that the visit ended without an install, and why; no intents are queued.
 
@@ -811,7 +839,7 @@ def abort_visit(
         override_reason=None,
         outcome="aborted",
         abort_reason=why,
-        meta={},
+        meta=scan_meta(ppmid_label, hub_label, ppmid_entry, hub_entry),
         started_at=_now_text(started_at) if started_at else now,
         finished_at=now,
     )

@@ -133,6 +133,9 @@ class AbortOrder(NamedTuple):
     ppmid: LabelData | None
     hub: LabelData | None
     meter: str | None
+    #: How each label was entered ("scanner", "camera", "photo", "typed"; None: not known).
+    ppmid_entry: str | None = None
+    hub_entry: str | None = None
 
 
 class VisitSession:
@@ -143,6 +146,9 @@ class VisitSession:
         self.job: VisitJob | None = None
         self.ppmid: LabelData | None = None
         self.hub: LabelData | None = None
+        #: How each label was entered, when the window knows ("scanner", "camera", "photo", "typed").
+        self.ppmid_entry: str | None = None
+        self.hub_entry: str | None = None
         self.hub_generation: Generation | None = None
         self.judged: JudgedVisit | None = None
         self.outcome: VisitOutcome | None = None
@@ -174,12 +180,13 @@ class VisitSession:
             self.repeat_confirmed_for = None
             self._changed()
 
-    def set_label(self, field: str, label: LabelData | None) -> None:
-        """``field`` is ``"ppmid"`` or ``"hub"``; None clears it."""
+    def set_label(self, field: str, label: LabelData | None, entry: str | None = None) -> None:
+        """``field`` is ``"ppmid"`` or ``"hub"``; None clears it. ``entry`` says how the label
+        was entered ("scanner", "camera", "photo", "typed"), when the caller knows."""
         if field == "ppmid":
-            self.ppmid = label
+            self.ppmid, self.ppmid_entry = label, entry if label is not None else None
         elif field == "hub":
-            self.hub = label
+            self.hub, self.hub_entry = label, entry if label is not None else None
         else:
             raise ValueError(f"unknown scan field {field!r}")
         self._changed()
@@ -200,6 +207,7 @@ class VisitSession:
     def new_visit(self) -> None:
         """Clear both labels and the generation for the next visit; the job stays chosen."""
         self.ppmid = self.hub = None
+        self.ppmid_entry = self.hub_entry = None
         self.hub_generation = None
         self._busy = False
         self._changed()
@@ -270,6 +278,8 @@ class VisitSession:
             hub_smets=self.hub_generation,
             seen_verdict=verdict_fingerprint(self.judged.pairing.verdict),
             scenario=choices.scenario or None,
+            ppmid_entry=self.ppmid_entry,
+            hub_entry=self.hub_entry,
         )
         self._busy = True
         confirmed = self.repeat_confirmed_for == self.job.job_ref
@@ -284,7 +294,8 @@ class VisitSession:
         if not reason.strip():
             raise VisitError("say why the visit ended without an install")
         self._busy = True
-        return AbortOrder(self.revision, self.job.job_ref, reason.strip(), self.ppmid, self.hub, meter)
+        return AbortOrder(self.revision, self.job.job_ref, reason.strip(), self.ppmid, self.hub, meter,
+                          self.ppmid_entry, self.hub_entry)
 
     def recorded(self, outcome: VisitOutcome) -> None:
         self._busy = False
@@ -374,5 +385,6 @@ def run_abort(ctx: AppContext, order: AbortOrder) -> VisitOutcome:
     return abort_visit(
         ctx, order.job_ref, order.reason,
         ppmid=order.ppmid if both else None, hub=order.hub if both else None, meter=order.meter or None,
+        ppmid_entry=order.ppmid_entry, hub_entry=order.hub_entry,
     )
 

@@ -232,13 +232,33 @@ def summary(conn: Connection, query: VisitQuery) -> dict[str, Any]:
 
 
 def pending_approvals(conn: Connection) -> list[Any]:
-    """The laptop's 8.4 remedies still waiting for the back office's approval (not final yet)."""
+    """The laptop's 8.4 remedies still waiting for the back office's approval (not final yet);
+    the last column is the intent's stored payload (its body names the device the 8.4 changes)."""
     return list(
         conn.execute(
             text(
-                "SELECT i.idempotency_key, i.install_id, i.job_ref, i.srv, i.kind, i.target, i.created_at "
+                "SELECT i.idempotency_key, i.install_id, i.job_ref, i.srv, i.kind, i.target, i.created_at, "
+                "i.payload_json "
                 "FROM intent_approvals a JOIN outbox_intents i ON i.idempotency_key = a.intent_key "
                 "WHERE a.needs_approval AND i.state IN ('queued', 'sent', 'waiting') ORDER BY i.id"
+            )
+        ).all()
+    )
+
+
+def pending_inventory_changes(conn: Connection) -> list[Any]:
+    """Recorded, not withdrawn visits that ask the back office for a manual inventory change
+    (their meta's ``remedy_detail``): ``(id, job_ref, ppmid, meta_json, finished_at, started_at)``,
+    oldest first. The laptop never learns the decision, so every such visit is listed."""
+    return list(
+        conn.execute(
+            text(
+                "SELECT id, job_ref, ppmid, meta_json, finished_at, started_at FROM install_visits "
+                "WHERE outcome = 'recorded' AND withdrawn_at IS NULL "
+                "AND meta_json LIKE '%manual-inventory-change%' "
+                "AND json_extract(meta_json, '$.remedy_detail.kind') = 'manual-inventory-change' "
+                "AND json_extract(meta_json, '$.remedy_detail.needs_approval') "
+                "ORDER BY COALESCE(finished_at, started_at), id"
             )
         ).all()
     )

@@ -263,7 +263,8 @@ class CheckTab(QWidget):
     def _on_scanned(self, label: LabelData) -> None:
         self.sound.play("accepted")
         box = self.sender()
-        self.visit.set_label("ppmid" if box is self.view.ppmid else "hub", label)
+        entry = box.field.entry if isinstance(box, ScanBox) else None
+        self.visit.set_label("ppmid" if box is self.view.ppmid else "hub", label, entry)
         if box is self.view.ppmid:
             if self._job is None:
                 # A scanner-only installer: the PPMID's own job is found from its device ID.
@@ -394,10 +395,11 @@ class CheckTab(QWidget):
         if ppmid is None or hub is None:
             return
         self.view.swap_labels.hide()
+        hub_entry, ppmid_entry = self.view.hub.field.entry, self.view.ppmid.field.entry
         self.view.ppmid.clear()
         self.view.hub.clear()
-        self.view.ppmid.submit_text(hub.raw)
-        self.view.hub.submit_text(ppmid.raw)
+        self.view.ppmid.submit_text(hub.raw, hub_entry)
+        self.view.hub.submit_text(ppmid.raw, ppmid_entry)
 
     def _blocker_text(self, judged: Any) -> str | None:
         if judged.mis_scan is not None:

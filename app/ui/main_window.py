@@ -711,7 +711,7 @@ class MainWindow(QMainWindow):
 
     def _on_camera_text(self, text: str) -> None:
         box = self._camera_target or self._next_scan_box()
-        box.submit_text(text)
+        box.submit_text(text, "camera")
         if box.label is not None:
             other = self.view.hub if box is self.view.ppmid else self.view.ppmid
             if other.label is None:

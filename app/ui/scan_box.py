@@ -71,9 +71,10 @@ class ScanBox(QWidget):
         self.edit.setAccessibleName(plain)
         self.view.camera_button.setAccessibleName(self.tr("Camera for %1").replace("%1", plain))
 
-    def submit_text(self, text: str) -> LabelData | None:
-        """One complete scan from elsewhere (camera, a dropped picture, the wedge detector)."""
-        return self.field.accept_scan(text)
+    def submit_text(self, text: str, entry: str | None = None) -> LabelData | None:
+        """One complete scan from elsewhere (camera, a dropped picture, the wedge detector);
+        ``entry`` says which ("camera", …) when the caller knows."""
+        return self.field.accept_scan(text, entry)
 
     def clear(self) -> None:
         self.field.clear()

@@ -162,3 +162,29 @@ def text_prefixes(query: str) -> tuple[list[str], list[str]]:
     if digits and all(ch in "0123456789ABCDEF" for ch in digits):
         devices.append("-".join(digits[i : i + 2] for i in range(0, len(digits), 2)))
     return jobs, devices
+
+
+#: ``remedy_detail.kind`` of a visit that asks the back office for a manual inventory change.
+MANUAL_INVENTORY_CHANGE = "manual-inventory-change"
+
+
+def inventory_change_summary(meta: Mapping[str, Any] | None, fallback_device: str | None) -> str:
+    """One sentence: which device's inventory entry the installer asked to change, and to what
+    (the same words on the laptop's approval list as on the back office's)."""
+    detail = (meta or {}).get("remedy_detail")
+    detail = detail if isinstance(detail, dict) else {}
+    device = str(detail.get("device_id") or fallback_device or "unknown")
+    firmware, version = detail.get("firmware_version"), detail.get("smets_chts_version")
+    to = ""
+    if firmware or version:
+        parts = [f"firmware {firmware}" if firmware else "", str(version) if version else ""]
+        to = " to " + ", ".join(p for p in parts if p) + " (its model's other CPL entry)"
+    return f"Ask the DCC for a manual inventory change of device {device}: move its inventory entry{to}."
+
+
+def changed_device(payload: Mapping[str, Any] | None, target: str) -> str:
+    """The device an approval changes: an 8.4's DeviceID from its body (the intent's target is
+    the DCC's own EUI-64, the request being a non-device one), else the target."""
+    body = (payload or {}).get("body", payload)
+    body = body if isinstance(body, Mapping) else {}
+    return str(body.get("device_id") or body.get("DeviceID") or target)

@@ -53,6 +53,8 @@ COLUMNS: tuple[str, ...] = (
     "postcode",
     "audit_hash",
     "redacted",
+    "ppmid_scan",
+    "hub_scan",
 )
 
 ENCODING = "utf-8-sig"
@@ -107,6 +109,8 @@ def csv_row(detail: ReviewDetail, *, redacted: bool) -> list[str]:
         "postcode": detail.postcode or "",
         "audit_hash": detail.audit_hash or "",
         "redacted": "true" if redacted else "false",
+        "ppmid_scan": detail.ppmid_scan or "",
+        "hub_scan": detail.hub_scan or "",
     }
     return [guard_cell(values[column]) for column in COLUMNS]
 

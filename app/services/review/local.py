@@ -6,13 +6,14 @@ paging run in SQL on the review index the laptop's triggers keep (``app.store.re
 this module only turns the analyst's filter into the laptop's terms and rows into the
 contract's plain values.
 
-The laptop cannot approve anything: an 8.4 remedy waits for the back office. ``approvals()``
-still lists the laptop's remedies waiting there, so the analyst sees them; ``decide()``
-refuses with a sentence saying where to decide.
+The laptop cannot approve anything: an 8.4 remedy or a manual inventory change waits for the
+back office. ``approvals()`` still lists the laptop's ones waiting there, so the analyst sees
+them; ``decide()`` refuses with a sentence saying where to decide.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,11 +26,13 @@ from app.services.context import AppContext
 from app.services.review.common import (
     SR_BY_RANK,
     SR_RANK,
+    changed_device,
     clamp_limit,
     date_range,
     decode_cursor,
     encode_cursor,
     gb_date,
+    inventory_change_summary,
     parse_instant,
     reason_lines,
     regime_periods,
@@ -37,6 +40,7 @@ from app.services.review.common import (
     utc_text,
 )
 from app.services.review.contract import (
+    INSTALL_APPROVAL_PREFIX,
     ChainState,
     DashboardSummary,
     DayCount,
@@ -224,11 +228,15 @@ class LocalReviewSource:
         ]
 
     def approvals(self) -> list[PendingApproval]:
+        """The 8.4 remedies and manual inventory changes this laptop recorded that wait for the
+        back office, oldest first; each names the device it would change (an 8.4's target is
+        the DCC's own address, so its DeviceID is read from the request's body)."""
         from app.store import review_repo
 
         with self._reading() as conn:
             rows = review_repo.pending_approvals(conn)
-        return [
+            changes = review_repo.pending_inventory_changes(conn)
+        waiting = [
             PendingApproval(
                 approval_id=str(key),
                 kind="remedy_8_4",
@@ -238,10 +246,32 @@ class LocalReviewSource:
                 srv=str(srv),
                 target=str(target),
                 requested_at=parse_instant(created),
-                summary=f"{srv_name(str(srv), str(kind))} for device {target}, waiting for the back office's approval",
+                summary=(
+                    f"{srv_name(str(srv), str(kind))} for device {changed_device(_json(payload), str(target))}, "
+                    "waiting for the back office's approval"
+                ),
             )
-            for key, install_id, job_ref, srv, kind, target, created in rows
+            for key, install_id, job_ref, srv, kind, target, created, payload in rows
         ]
+        for visit_id, job_ref, ppmid, meta_json, finished, started in changes:
+            meta = _json(meta_json)
+            detail = meta.get("remedy_detail")
+            detail = detail if isinstance(detail, dict) else {}
+            summary = inventory_change_summary(meta, ppmid).rstrip(".")
+            waiting.append(
+                PendingApproval(
+                    approval_id=INSTALL_APPROVAL_PREFIX + str(visit_id),
+                    kind="inventory_change",
+                    installer=self.installer,
+                    job_ref=job_ref,
+                    record_id=str(visit_id),
+                    srv="",
+                    target=str(detail.get("device_id") or ppmid or ""),
+                    requested_at=parse_instant(finished or started),
+                    summary=f"{summary}; waiting for the back office's approval",
+                )
+            )
+        return sorted(waiting, key=lambda a: a.requested_at)
 
     def decide(self, approval_id: str, approve: bool, reason: str) -> None:
         raise ReviewError(
@@ -274,6 +304,15 @@ def _timeline(i: Any) -> SrTimeline:
         response_code=response_code,
         events=events,
     )
+
+
+def _json(text: str | None) -> dict[str, Any]:
+    """A stored JSON object; anything else (damaged, not an object) reads as empty."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _plain(exc: BaseException) -> str:

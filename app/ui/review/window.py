@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.services.context import AppContext
 from app.services.review.contract import ReviewFilter, ReviewRow, ReviewSource
 from app.ui import fit
+from app.ui.levels import level_look
 from app.ui.review.approvals_page import ApprovalsPage
 from app.ui.review.dashboard_page import DashboardPage
 from app.ui.review.detail_pane import ReviewDetailPane
@@ -185,7 +186,10 @@ class ReviewWindow(QMainWindow):
 
     def _column_widths(self) -> None:
         metrics = self.table.fontMetrics()
-        samples = ("2026-05-14 09:41", "WARNING · aborted", "installer name", "J-000101", "00-00-00-00-00-00-00-00",
+        # The verdict column reads one word: OK, WARNING, STOP, UNKNOWN or ABORTED (an aborted visit).
+        verdicts = [level_look(level).word for level in ("ok", "warn", "block", "unknown", "aborted")]
+        widest_verdict = max(verdicts, key=metrics.horizontalAdvance)
+        samples = ("2026-05-14 09:41", widest_verdict, "installer name", "J-000101", "00-00-00-00-00-00-00-00",
                    "00-00-00-00-00-00-00-00", "Tactical (back office)", "Yes", "existing-hub")
         for column, sample in enumerate(samples):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 18)
