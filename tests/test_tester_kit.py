@@ -345,3 +345,18 @@ def test_objectname_reference_in_the_docs_matches_the_window(hubcheck) -> None:
     assert {"ppmidScanInput", "verdictLevelLabel", "syncNowButton", "recordInstallButton"} <= set(names)
     doc = (REPO / "docs" / "testing.md").read_text(encoding="utf-8")
     assert render_reference(names) in doc, "docs/testing.md's objectName table is stale: python -m app.testing.names"
+
+
+def test_sync_now_answers_for_its_own_pass_not_a_timed_one_ahead_of_it(hubcheck, backoffice) -> None:  # noqa: ANN001
+    """A timed pass already on the sync worker ends first; Sync now's answer is the status of
+    the pass the press started, after that pass has run."""
+    hubcheck.open_job(OK.job_ref)
+    hubcheck.scan_ppmid(OK.ppmid_label)
+    hubcheck.scan_hub(OK.hub_label)
+    hubcheck.record_install(meter=OK_METER)
+    ended: list[str] = []
+    hubcheck.window.syncFinished.connect(ended.append)
+    backoffice.delay(1.0, 1)  # the timed pass's first request is slow
+    hubcheck.window.sync_due()  # the timer's pass, as if it fired just before the press
+    assert hubcheck.sync_now() == "ok"
+    assert len(ended) == 2, ended  # both passes had ended when sync_now() answered

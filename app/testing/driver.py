@@ -297,7 +297,9 @@ class HubCheckDriver:
         self.window.show_tab(TAB_QUEUE)
         button = self.widget("syncNowButton", QPushButton)
         self.qtbot.waitUntil(button.isEnabled, timeout=self.timeout)
-        with self.qtbot.waitSignal(self.window.syncFinished, timeout=self.timeout * 3) as blocker:
+        # syncNowFinished, not syncFinished: a timed pass already running (or queued on the
+        # sync worker ahead of this one) must not answer for the pass this press started.
+        with self.qtbot.waitSignal(self.window.syncNowFinished, timeout=self.timeout * 3) as blocker:
             self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         return str(blocker.args[0])
 

@@ -64,6 +64,9 @@ class MainWindow(QMainWindow):
     importFinished = Signal(object)
     settingsSaved = Signal(dict)
     syncFinished = Signal(str)
+    #: Only for a pass a person started (Sync now, F5): a timed pass ending meanwhile does not
+    #: answer it, so a tester or a script waiting for *its* pass gets that pass's status.
+    syncNowFinished = Signal(str)
     dataDirRemembered = Signal(str)
     #: Emitted from any thread by the process's exception hook; shown on the status bar.
     unexpectedError = Signal(str)
@@ -416,27 +419,31 @@ class MainWindow(QMainWindow):
         # The sync pool: a pass stuck on the network never delays recording (io) or a verdict.
         self._syncs_in_flight += 1
         sync = storage_errors.explained(queue_backend.sync, self.ctx.data_dir, "sync")
-        self.runner.run(lambda: sync(self.ctx, timed=timed), on_done=self._on_synced,
-                        on_error=self._on_sync_error, pool="sync")
+        self.runner.run(lambda: sync(self.ctx, timed=timed),
+                        on_done=lambda report: self._on_synced(report, timed=timed),
+                        on_error=lambda exc: self._on_sync_error(exc, timed=timed), pool="sync")
 
     def _sync_ended(self) -> None:
         self._syncs_in_flight = max(0, self._syncs_in_flight - 1)
         if not self._syncs_in_flight:
             self.view.queue_page.set_syncing(False)
 
-    def _on_synced(self, report: queue_backend.SyncReport) -> None:
+    def _on_synced(self, report: queue_backend.SyncReport, *, timed: bool = False) -> None:
         self._sync_ended()
         self.view.job_picker.refresh()  # jobs whose visits reached the back office read "Synced"
         self.view.queue_page.show_sync_result(report.message)
-        if report.status == "waiting":  # nothing was sent or asked: the last word on the link stands
-            self.syncFinished.emit(report.status)
-            return
-        if report.status != "busy":
-            self._show_online(report.status)
-        self.refresh_queue()
-        # A sync may adopt the back office's regime: show it, and re-judge what is on screen.
-        self.runner.run(lambda: dict(self.ctx.settings.load().values), on_done=self._on_settings_reloaded)
-        self.syncFinished.emit(report.status)
+        if report.status != "waiting":  # "waiting": nothing was sent or asked, the last word on the link stands
+            if report.status != "busy":
+                self._show_online(report.status)
+            self.refresh_queue()
+            # A sync may adopt the back office's regime: show it, and re-judge what is on screen.
+            self.runner.run(lambda: dict(self.ctx.settings.load().values), on_done=self._on_settings_reloaded)
+        self._announce_sync(report.status, timed=timed)
+
+    def _announce_sync(self, status: str, *, timed: bool) -> None:
+        self.syncFinished.emit(status)
+        if not timed:
+            self.syncNowFinished.emit(status)
 
     def _on_settings_reloaded(self, values: dict[str, Any]) -> None:
         changed = {k for k in ("regime", "regime_source") if values.get(k) != self._settings.get(k)}
@@ -446,11 +453,11 @@ class MainWindow(QMainWindow):
         if "regime" in changed:
             self.recheck()
 
-    def _on_sync_error(self, exc: BaseException) -> None:
+    def _on_sync_error(self, exc: BaseException, *, timed: bool = False) -> None:
         self._sync_ended()
         self.view.queue_page.show_sync_result(self.tr("Sync failed: %1").replace("%1", str(exc)))
         self._show_online("offline")
-        self.syncFinished.emit("error")
+        self._announce_sync("error", timed=timed)
 
     def _show_online(self, status: str | None) -> None:
         if not self._settings.get("backoffice_url"):
