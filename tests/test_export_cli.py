@@ -116,3 +116,34 @@ def test_backoffice_export_takes_the_same_options(tmp_path: Path) -> None:
     bad = backoffice("export", "--from", "2025-03-05", "--to", "2025-03-01", str(out))
     assert bad.returncode == 2 and "--to 2025-03-01 is before --from 2025-03-05" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_export_on_a_terminal_shows_how_many_records_are_written(
+    laptop: tuple[Path, list[Visit]], tmp_path: Path
+) -> None:
+    """A long export says how far it is on the terminal (stderr), and nothing when piped."""
+    import pty
+
+    data, visits = laptop
+    out = tmp_path / "all.csv"
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    run = subprocess.run(
+        [sys.executable, "-m", "app.cli", "--data-dir", str(data), "export", str(out)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=follower, text=True, timeout=180,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal's other end is closed: all of it was read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert run.returncode == 0
+    assert f"{len(visits)} of {len(visits)} records written".encode() in shown
+    piped = hubcheck("export", str(tmp_path / "again.csv"), data=data)
+    assert piped.returncode == 0 and "records written" not in piped.stderr

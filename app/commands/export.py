@@ -79,11 +79,33 @@ def export_options(args: argparse.Namespace) -> tuple[Any, str]:
     return ReviewFilter(date_from=args.date_from, date_to=args.date_to), fmt
 
 
+class _Progress:
+    """On a terminal, how many records are written so far: a back office's export of every
+    installer's visits runs for minutes, and a silent command looks hung."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        of = f" of {total:,}" if total else ""
+        print(f"\r  {done:,}{of} records written…", end="", file=sys.stderr, flush=True)
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            print(file=sys.stderr)
+
+
 def run_export(args: argparse.Namespace, source: Any, flt: Any, fmt: str) -> int:
     """Write the export and say what was written; ExportError propagates to the caller's CLI."""
     from app.services.review.export import export_records
 
-    result = export_records(source, flt, fmt, args.redact, args.out)
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        result = export_records(source, flt, fmt, args.redact, args.out, progress=progress)
+    finally:
+        if progress is not None:
+            progress.done()
     if args.json:
         print_json({"file": str(result.path), "format": result.fmt.value, "records": result.records,
                     "redacted": result.redacted})
