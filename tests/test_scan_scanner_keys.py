@@ -11,6 +11,7 @@ in the focused widget; a person typing a job reference at human speed must be le
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -192,3 +193,63 @@ def test_shortcuts_after_quick_typing_still_come_after_the_typed_keys(qtbot: QtB
     _send(QEvent.Type.KeyRelease, int(Qt.Key.Key_Control), _NONE, "")
     _send(QEvent.Type.KeyPress, int(Qt.Key.Key_X), _NONE, "x")
     qtbot.waitUntil(lambda: window.search.text() == "x")  # "ab" typed, selected and replaced
+
+
+# --- a busy window: the keys' own timestamps, not when this thread got round to them -----
+def _scan_with_a_stall(qtbot: QtBot, text: str, stall_after: int, stall_ms: int) -> None:
+    """A scanner's burst at 3 ms a key, each key stamped when the device sent it, while this
+    process stops for ``stall_ms`` after key ``stall_after`` — what a loaded machine does."""
+    scanner = FakeScanner(qtbot)
+    sent = time.monotonic() * 1000.0
+    for index, char in enumerate(text):
+        scanner.key(char, sent_ms=sent + 3 * index)
+        qtbot.wait(3)
+        if index == stall_after:
+            time.sleep(stall_ms / 1000)  # the thread is busy: no event loop, no timers
+            qtbot.wait(1)  # then the window runs again: an overdue silence timer fires now
+    end = sent + 3 * len(text)
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        event = QKeyEvent(kind, int(Qt.Key.Key_Return), _NONE, "\r")
+        event.setTimestamp(round(end))
+        QApplication.sendEvent(QApplication.focusWidget(), event)
+
+
+@pytest.mark.parametrize("stall_after", [10, 55, 56], ids=["mid-label", "before-the-last-key", "before-enter"])
+def test_a_stall_of_the_window_during_a_burst_does_not_cut_the_label(
+    qtbot: QtBot, window: Window, stall_after: int
+) -> None:
+    """CI once cut a PPMID label this way: the thread stalled ~150 ms near the end of the
+    burst, the silence timer fired late and the held keys were typed into the focused box."""
+    assert len(CASE.ppmid_label) == 57
+    _scan_with_a_stall(qtbot, CASE.ppmid_label, stall_after, 180)
+    qtbot.waitUntil(lambda: window.ppmid.state != STATE_EMPTY)
+    assert window.ppmid.input.text() == PPMID_ID and window.ppmid.state == STATE_OK, window.ppmid.status.text()
+    assert window.search.text() == "" and window.hub.state == STATE_EMPTY
+
+
+def test_typing_that_reaches_the_window_all_at_once_after_a_stall_is_still_typing(
+    qtbot: QtBot, window: Window
+) -> None:
+    """Keys a person typed 120 ms apart, queued while the window was busy and then read back
+    to back: their timestamps say typing, so they go to the search box, not to a scan field."""
+    typed = CASE.job_ref or ""
+    assert len(typed) >= 6
+    start = time.monotonic() * 1000.0
+    for index, char in enumerate(typed):
+        FakeScanner(qtbot).key(char, sent_ms=start + 120 * index)
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        event = QKeyEvent(kind, int(Qt.Key.Key_Return), _NONE, "\r")
+        event.setTimestamp(round(start + 120 * len(typed)))
+        QApplication.sendEvent(QApplication.focusWidget(), event)
+    qtbot.waitUntil(lambda: window.search.text() == typed)
+    assert window.ppmid.state == STATE_EMPTY and window.hub.state == STATE_EMPTY
+
+
+def test_a_window_that_keeps_stalling_still_delivers_typed_keys(qtbot: QtBot, window: Window) -> None:
+    """The silence is extended for a late timer only up to a bound: typed keys are never held for good."""
+    wedge = window.findChild(WedgeDetector)
+    assert wedge is not None
+    ticks = iter(range(10**6))
+    wedge._clock = lambda: next(ticks) * 5000.0  # each look at the clock: the window "was stalled" 5 s
+    _send(QEvent.Type.KeyPress, _key_code("q"), _NONE, "q")
+    qtbot.waitUntil(lambda: window.search.text() == "q", timeout=4000)  # 10 extensions of 100 ms, then typed

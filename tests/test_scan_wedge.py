@@ -205,6 +205,19 @@ def test_burst_tracker_thresholds() -> None:
         WedgeConfig(min_length=0)
 
 
+def test_a_key_timed_on_another_clock_never_joins_or_makes_a_burst() -> None:
+    """A window-system timestamp (device time) and an arrival time (this process's clock) are
+    not comparable: a key earlier than the burst's last one breaks it, and an end before the
+    first key is no scan (it would be a negative, hence "fast", mean)."""
+    tracker = BurstTracker(WedgeConfig(avg_ms_per_char=30, min_length=6, scan_timeout_ms=100))
+    for i, ch in enumerate("ABCDEF"):
+        tracker.add(ch, 1_000_000 + i * 3.0)
+    assert tracker.gap_breaks(1_000_000 + 5 * 3.0 - 1)
+    assert not tracker.gap_breaks(1_000_000 + 5 * 3.0)
+    assert not tracker.is_scan(500.0)
+    assert tracker.is_scan(1_000_000 + 20.0)
+
+
 def test_configurable_thresholds_and_no_suffix_scanners(qtbot: QtBot, window: Window, detector: WedgeDetector) -> None:
     detector.set_config(WedgeConfig(require_suffix=False, scan_timeout_ms=60, min_length=12))
     edit = focus(qtbot, window.notes)

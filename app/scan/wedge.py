@@ -6,7 +6,9 @@ holds printable keys for up to ``scan_timeout_ms``; if they turn out to be a bur
 ends in a suffix key, the text is routed to a scan field (or a callback) and the focused
 widget never sees it; otherwise the held keys are delivered, in order, to the widget
 they were meant for. Keys typed at human speed therefore arrive unchanged, only late by
-at most ``scan_timeout_ms``. When the focus is already in a ``ScanField`` the detector
+at most ``scan_timeout_ms`` (more only while the window itself is stalled: time it could
+not listen is not counted as silence). Keys are timed by the window system's timestamps,
+taken when the device sent them, so a busy UI thread does not cut a label in two. When the focus is already in a ``ScanField`` the detector
 stays out of the way: the field reads the burst itself.
 
 Thresholds follow onScan.js as summarised in ANCHORS.md §5 (30 ms per character on
@@ -39,6 +41,11 @@ _MODIFIER_KEYS = frozenset(int(k) for k in (
     Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock, Qt.Key.Key_ScrollLock,
 ))
 
+# A silence timer firing later than this was held up by a busy thread, not by the keys.
+_LATE_SLACK_MS = 20.0
+# The most a burst's silence is extended for such stalls: typed keys are never held longer.
+_MOST_SILENCE_EXTENSION_MS = 1000.0
+
 
 @dataclass(frozen=True, slots=True)
 class WedgeConfig:
@@ -64,8 +71,12 @@ class BurstTracker:
     times: list[float] = field(default_factory=list)
 
     def gap_breaks(self, now_ms: float) -> bool:
-        """True when ``now_ms`` is too long after the last key for both to be one burst."""
-        return bool(self.times) and now_ms - self.times[-1] > self.config.scan_timeout_ms
+        """True when ``now_ms`` is too long after the last key for both to be one burst, or
+        before it (a key timed on another clock than the burst so far)."""
+        if not self.times:
+            return False
+        gap = now_ms - self.times[-1]
+        return gap < 0 or gap > self.config.scan_timeout_ms
 
     def add(self, char: str, now_ms: float) -> None:
         self.chars.append(char)
@@ -73,7 +84,7 @@ class BurstTracker:
 
     def is_scan(self, end_ms: float) -> bool:
         """Long enough, and the mean time per character (first key to the end) fast enough."""
-        if len(self.chars) < self.config.min_length:
+        if len(self.chars) < self.config.min_length or end_ms < self.times[0]:
             return False
         return (end_ms - self.times[0]) / len(self.chars) <= self.config.avg_ms_per_char
 
@@ -122,9 +133,14 @@ class WedgeDetector(QObject):
         super().__init__(parent)
         self.setObjectName("wedgeDetector")
         self.config = config or WedgeConfig()
-        # Arrival time, not QKeyEvent.timestamp(): synthesised and test events carry none,
-        # and a UI stall long enough to squeeze human typing into a burst would need ~1 s.
+        # A key is timed by its event's timestamp when it has one: the window system stamps
+        # a key when the device sends it, so a stall of this thread neither splits a
+        # scanner's burst nor squeezes typing into one. Events built in code carry none
+        # (0); those are timed by ``clock`` as they arrive. The same clock times the
+        # silence timer (see ``_on_silence``).
         self._clock = clock or (lambda: time.monotonic() * 1000.0)
+        self._silence_due_ms = 0.0  # when the silence timer should fire, on ``clock``
+        self._silence_extended_ms = 0.0  # how far stalls have pushed this burst's silence so far
         self._burst = BurstTracker(self.config)
         self._held: list[_Held] = []
         self._replaying = False
@@ -169,7 +185,7 @@ class WedgeDetector(QObject):
             self.flush()
             return False
         assert isinstance(event, QKeyEvent)
-        now = self._clock()
+        now = float(event.timestamp()) or self._clock()
         key, text, modifiers = event.key(), event.text(), event.modifiers()
         if key in _MODIFIER_KEYS:
             return False  # passed on in place: it types nothing, and Ctrl+… after it still flushes
@@ -186,12 +202,27 @@ class WedgeDetector(QObject):
                 self.flush()
             self._burst.add(text, now)
             self._held.append(_Held(watched, key, modifiers, text))
-            self._timer.start(self.config.scan_timeout_ms)
+            self._silence_extended_ms = 0.0
+            self._start_silence_timer(self.config.scan_timeout_ms)
             return True
         self.flush()
         return False
 
+    def _start_silence_timer(self, ms: float) -> None:
+        self._silence_due_ms = self._clock() + ms
+        self._timer.start(max(1, round(ms)))
+
     def _on_silence(self) -> None:
+        # Fired late, this thread was busy past the deadline: keys the scanner sent meanwhile
+        # may be waiting in the queue, unread. The time it could not listen is not silence:
+        # listen again, at most one more period per late firing and a bounded total, so a
+        # window that keeps stalling still delivers typed keys.
+        late = self._clock() - self._silence_due_ms
+        extension = min(late, self.config.scan_timeout_ms, _MOST_SILENCE_EXTENSION_MS - self._silence_extended_ms)
+        if late > _LATE_SLACK_MS and extension >= 1:
+            self._silence_extended_ms += extension
+            self._start_silence_timer(extension)
+            return
         if not self.config.require_suffix and self._burst.is_scan(self._burst.times[-1] if self._burst.times else 0):
             self._complete()
         else:

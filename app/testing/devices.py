@@ -9,7 +9,10 @@ pool, the consecutive-frame validator and the preview. Only the frame source is 
 xdotool: Shift pressed and released around every capital, ``:`` and ``$``, a few
 milliseconds per key, Enter at the end — real ``QKeyEvent`` objects sent to whatever has
 the keyboard focus, so the window's app-wide wedge detector judges them as it would a
-scanner's.
+scanner's. Each event carries the timestamp a window system gives a real key, the moment
+the device sent it: the scanner's own pace, so a test machine that stalls this process
+between two keys no longer turns one burst into two, exactly as a busy window does not
+with a real scanner.
 """
 
 from __future__ import annotations
@@ -51,31 +54,37 @@ class FakeScanner:
             self.qtbot.waitUntil(lambda: QApplication.focusWidget() is into)
         pause = self.ms_per_key if ms_per_key is None else ms_per_key
         started = time.monotonic()
-        for char in text:
-            self.key(char)
+        sent_ms = started * 1000.0  # the device's clock: when it sends each key
+        for index, char in enumerate(text):
+            self.key(char, sent_ms=sent_ms + index * pause)
             if pause >= 1:
                 self.qtbot.wait(int(pause))  # the scanner's pace: time passing, not a wait for a result
         took = (time.monotonic() - started) * 1000 / max(len(text), 1)
         end = "\t" if suffix == Qt.Key.Key_Tab else "\r"
-        self._send(QEvent.Type.KeyPress, int(suffix), _NONE, end)
-        self._send(QEvent.Type.KeyRelease, int(suffix), _NONE, end)
+        end_ms = sent_ms + len(text) * pause
+        self._send(QEvent.Type.KeyPress, int(suffix), _NONE, end, end_ms)
+        self._send(QEvent.Type.KeyRelease, int(suffix), _NONE, end, end_ms)
         return took
 
-    def key(self, char: str) -> None:
-        """One character as a scanner sends it (Shift around it when the character needs it)."""
+    def key(self, char: str, sent_ms: float | None = None) -> None:
+        """One character as a scanner sends it (Shift around it when the character needs it),
+        stamped ``sent_ms`` (on ``time.monotonic()`` in ms; default: now)."""
+        stamp = time.monotonic() * 1000.0 if sent_ms is None else sent_ms
         shifted = char in SHIFTED
         if shifted:
-            self._send(QEvent.Type.KeyPress, int(Qt.Key.Key_Shift), _SHIFT, "")
-        self._send(QEvent.Type.KeyPress, _key_code(char), _SHIFT if shifted else _NONE, char)
+            self._send(QEvent.Type.KeyPress, int(Qt.Key.Key_Shift), _SHIFT, "", stamp)
+        self._send(QEvent.Type.KeyPress, _key_code(char), _SHIFT if shifted else _NONE, char, stamp)
         if shifted:
-            self._send(QEvent.Type.KeyRelease, int(Qt.Key.Key_Shift), _NONE, "")
-        self._send(QEvent.Type.KeyRelease, _key_code(char), _NONE, char.lower() if shifted else char)
+            self._send(QEvent.Type.KeyRelease, int(Qt.Key.Key_Shift), _NONE, "", stamp)
+        self._send(QEvent.Type.KeyRelease, _key_code(char), _NONE, char.lower() if shifted else char, stamp)
 
     @staticmethod
-    def _send(kind: QEvent.Type, key: int, modifiers: Qt.KeyboardModifier, text: str) -> None:
+    def _send(kind: QEvent.Type, key: int, modifiers: Qt.KeyboardModifier, text: str, stamp_ms: float) -> None:
         target = QApplication.focusWidget() or QApplication.activeWindow()
         assert target is not None, "no widget has the keyboard focus: the scanner's keys would go nowhere"
-        QApplication.sendEvent(target, QKeyEvent(kind, key, modifiers, text))
+        event = QKeyEvent(kind, key, modifiers, text)
+        event.setTimestamp(max(1, round(stamp_ms)))  # 0 would mean "no timestamp"
+        QApplication.sendEvent(target, event)
 
 
 class FakeCamera:
