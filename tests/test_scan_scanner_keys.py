@@ -253,3 +253,74 @@ def test_a_window_that_keeps_stalling_still_delivers_typed_keys(qtbot: QtBot, wi
     wedge._clock = lambda: next(ticks) * 5000.0  # each look at the clock: the window "was stalled" 5 s
     _send(QEvent.Type.KeyPress, _key_code("q"), _NONE, "q")
     qtbot.waitUntil(lambda: window.search.text() == "q", timeout=4000)  # 10 extensions of 100 ms, then typed
+
+
+# --- how a label typed into its own field was entered: a scanner's keys or a person's --------
+def _keys_into_focus(text: str, ms_apart: float, edits: str = "") -> None:
+    """``text`` then Enter as key events stamped ``ms_apart`` (the device's clock), sent back to
+    back; ``edits`` ("\\b" for Backspace) are pressed after the text, at the same pace."""
+    scanner = FakeScanner(None)
+    start = time.monotonic() * 1000.0
+    for index, char in enumerate(text):
+        scanner.key(char, sent_ms=start + ms_apart * index)
+    at = start + ms_apart * len(text)
+    for char in edits:
+        if char == "\b":
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                event = QKeyEvent(kind, int(Qt.Key.Key_Backspace), _NONE, "")
+                event.setTimestamp(round(at))
+                QApplication.sendEvent(QApplication.focusWidget(), event)
+        else:
+            scanner.key(char, sent_ms=at)
+        at += ms_apart
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        event = QKeyEvent(kind, int(Qt.Key.Key_Return), _NONE, "\r")
+        event.setTimestamp(round(at))
+        QApplication.sendEvent(QApplication.focusWidget(), event)
+
+
+def test_a_burst_typed_straight_into_its_field_is_recorded_as_the_scanners(qtbot: QtBot, window: Window) -> None:
+    focus_on(qtbot, window.ppmid.input)
+    _keys_into_focus(CASE.ppmid_label, 3)
+    assert window.ppmid.state == STATE_OK and window.ppmid.entry == "scanner"
+
+
+def test_an_id_typed_at_a_persons_pace_into_its_field_is_recorded_as_typed(qtbot: QtBot, window: Window) -> None:
+    focus_on(qtbot, window.hub.input)
+    _keys_into_focus(HUB_ID, 150)
+    assert window.hub.state == STATE_OK and window.hub.entry == "typed"
+
+
+def test_a_burst_then_edited_by_hand_is_typed_not_scanned(qtbot: QtBot, window: Window) -> None:
+    """A scanner read, then a character corrected: the ID in the field is no longer what the
+    scanner sent, so it counts as typed."""
+    focus_on(qtbot, window.hub.input)
+    _keys_into_focus(HUB_ID, 3, edits="\b" + HUB_ID[-1])
+    assert window.hub.input.text() == HUB_ID and window.hub.entry == "typed"
+
+
+def test_a_new_burst_after_a_typed_id_is_judged_on_its_own_keys(qtbot: QtBot, window: Window) -> None:
+    focus_on(qtbot, window.hub.input)
+    _keys_into_focus(HUB_ID, 150)
+    assert window.hub.entry == "typed"
+    _keys_into_focus(CASE.hub_label, 3)  # the first key replaces the shown value: a fresh entry
+    assert window.hub.state == STATE_OK and window.hub.entry == "scanner"
+
+
+def test_the_window_records_a_hub_id_typed_by_hand_as_typed(qtbot: QtBot, hubcheck: HubCheckDriver) -> None:
+    import json
+
+    from sqlalchemy import text
+
+    good = case_for("OK under both")
+    hubcheck.pick_job(good.job_ref or "")
+    hubcheck.wedge_burst(good.ppmid_label)
+    field = hubcheck.widget("hubScan", ScanField)
+    focus_on(qtbot, field.input)
+    _keys_into_focus(good.hub_label, 150)
+    hubcheck.wait_verdict("ok")
+    outcome = hubcheck.record()
+    with hubcheck.window.ctx.engine.connect() as conn:
+        meta = json.loads(conn.execute(text("SELECT meta_json FROM install_visits WHERE id = :i"),
+                                       {"i": outcome.install_id}).scalar_one())
+    assert (meta["ppmid_scan_entry"], meta["hub_scan_entry"]) == ("scanner", "typed")

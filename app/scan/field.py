@@ -10,11 +10,17 @@ field says it is reading the picture until ``scanned`` or ``rejected`` follows. 
 is whatever ``submit`` the field was given (``app.scan.background``: the window's task
 runner's ``decode`` pool, or the shared runner's when there is no window), never a thread
 of the field's own.
+
+Text committed in the field itself (Enter or Tab) is judged by its keys' timing, with the
+same thresholds as the window's wedge detector (:mod:`app.scan.bursts`): a burst is a
+scanner's (``entry`` "scanner"), anything else a person's ("typed"). The analyst sees
+which: a device ID typed by hand is where mis-typed IDs come from.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -27,6 +33,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QImage
 
     from app.domain.labels import LabelData
+    from app.scan.bursts import BurstTracker, WedgeConfig
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +73,14 @@ class ScanField(QWidget):
         self.expects_install_code = expects_install_code
         self._submit = submit
         self._data: LabelData | None = None
-        #: How the last good read was entered: "scanner" (a burst the wedge detector routed
-        #: here), "camera", "photo" (a dropped or pasted picture), "typed"; None: not known
-        #: (text committed in the field itself may be a person or a scanner with the focus).
+        #: How the last good read was entered: "scanner" (a burst, routed here by the wedge
+        #: detector or typed into the field), "camera", "photo" (a dropped or pasted
+        #: picture), "typed" (keys at a person's pace, or edited); None: not known.
         self.entry: str | None = None
+        #: Thresholds that tell a scanner's keys from a person's (the window sets its own).
+        self.burst_config: WedgeConfig | None = None
+        self._keys: BurstTracker | None = None  # the keys typed since the field was last empty
+        self._ended_ms: float | None = None  # when the Enter or Tab that commits them came
         self.input = QLineEdit(self)
         self.input.setObjectName(f"{name}Input")
         self.input.setPlaceholderText(placeholder or self.tr("Scan or type the device ID"))
@@ -115,11 +126,13 @@ class ScanField(QWidget):
             self._data = None
             self.entry = None
             self.input.setText(text.strip())
+            self._forget_keys()
             self._set_state(STATE_ERROR, str(exc))
             self.rejected.emit(str(exc))
             return None
         self._data = data
         self.entry = entry
+        self._forget_keys()
         self.input.setText(str(data.device_id))
         self.input.setCursorPosition(0)
         self._show(data)
@@ -134,6 +147,7 @@ class ScanField(QWidget):
         self._pictures_asked += 1
         self._data = None
         self.entry = None
+        self._forget_keys()
         self.input.clear()
         self._set_state(STATE_EMPTY, "")
 
@@ -163,9 +177,34 @@ class ScanField(QWidget):
     def _commit_typed(self) -> None:
         text = self.input.text()
         if text.strip() and (self._data is None or text != str(self._data.device_id)):
-            self.accept_scan(text)
+            self.accept_scan(text, entry=self._typed_entry(text))
+
+    def _typed_entry(self, text: str) -> str:
+        """"scanner" when every character in the field came in one fast burst of keys and
+        nothing else changed it; otherwise "typed" (a person's pace, an edit or a paste)."""
+        keys, ended = self._keys, self._ended_ms
+        if keys is None or not keys.chars or keys.text.strip() != text.strip():
+            return "typed"
+        return "scanner" if keys.is_scan(ended if ended is not None else _now_ms()) else "typed"
+
+    def _note_key(self, char: str, at_ms: float) -> None:
+        if self._keys is None:
+            from app.scan.bursts import BurstTracker, WedgeConfig  # on the first key, not at start-up
+
+            self._keys = BurstTracker(self.burst_config or WedgeConfig())
+        elif self.burst_config is not None and self._keys.config is not self.burst_config:
+            self._keys.config = self.burst_config
+        self._keys.add(char, at_ms)
+        self._ended_ms = None
+
+    def _forget_keys(self) -> None:
+        if self._keys is not None:
+            self._keys.clear()
+        self._ended_ms = None
 
     def _on_edited(self, _text: str) -> None:
+        if not _text:
+            self._forget_keys()  # emptied by hand: the next keys start a new entry
         self._pictures_asked += 1
         if self._data is not None or self.state != STATE_EMPTY:
             self._data = None
@@ -184,9 +223,14 @@ class ScanField(QWidget):
             from PySide6.QtGui import QKeySequence  # here, not at the top: drawing the field does not need it
 
             key = event.key()  # type: ignore[attr-defined]
-            if self.state != STATE_EMPTY and _starts_new_entry(event):
-                self._restart()  # a new scan replaces the shown value instead of mixing with it
+            if _starts_new_entry(event):
+                if self.state != STATE_EMPTY:
+                    self._restart()  # a new scan replaces the shown value instead of mixing with it
+                self._note_key(event.text(), _event_ms(event))  # type: ignore[attr-defined]
+            elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._ended_ms = _event_ms(event)  # QLineEdit's returnPressed follows: it commits
             elif key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and self.input.text().strip():
+                self._ended_ms = _event_ms(event)
                 self._commit_typed()  # a scanner set to a Tab suffix; focus still moves on
             elif event.matches(QKeySequence.StandardKey.Paste) and self._paste_picture():  # type: ignore[attr-defined]
                 return True
@@ -279,6 +323,16 @@ def _read_picture(image: QImage | None, files: list[str]) -> tuple[list[Any], li
     from app.scan.images import decode_pictures, picture_paths
 
     return decode_pictures(image, picture_paths(files))
+
+
+def _now_ms() -> float:
+    return time.monotonic() * 1000.0
+
+
+def _event_ms(event: QEvent) -> float:
+    """When the key was pressed: the window system's timestamp (taken when the device sent
+    it, the same clock as the wedge detector's), or now for an event made in code."""
+    return float(event.timestamp()) or _now_ms()  # type: ignore[attr-defined]
 
 
 def _starts_new_entry(event: QEvent) -> bool:

@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
+from app.scan.bursts import BurstTracker, WedgeConfig
 from app.scan.field import ScanField, enclosing_scan_field
 
-_SUFFIXES = (int(Qt.Key.Key_Return), int(Qt.Key.Key_Enter), int(Qt.Key.Key_Tab))
+__all__ = ["BurstTracker", "WedgeConfig", "WedgeDetector"]
+
 _HELD_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 # Keys that type nothing on their own. A scanner presses and releases Shift around every
 # capital letter, ``:`` and ``$`` (a real keyboard event, unlike a test's key click with a
@@ -45,56 +47,6 @@ _MODIFIER_KEYS = frozenset(int(k) for k in (
 _LATE_SLACK_MS = 20.0
 # The most a burst's silence is extended for such stalls: typed keys are never held longer.
 _MOST_SILENCE_EXTENSION_MS = 1000.0
-
-
-@dataclass(frozen=True, slots=True)
-class WedgeConfig:
-    """Burst thresholds. Defaults from ANCHORS.md §5 (onScan.js)."""
-
-    avg_ms_per_char: float = 30.0  # a burst's mean time per character must not exceed this
-    min_length: int = 6  # shorter bursts are typing (device IDs are 16+ characters anyway)
-    scan_timeout_ms: int = 100  # silence that ends a burst; also the most a typed key is delayed
-    suffix_keys: tuple[int, ...] = _SUFFIXES  # Qt key codes that end a scan
-    require_suffix: bool = True  # False: a fast burst ended by silence also counts (scanners with no suffix)
-
-    def __post_init__(self) -> None:
-        if self.avg_ms_per_char <= 0 or self.min_length < 1 or self.scan_timeout_ms < 1:
-            raise ValueError("wedge thresholds must be positive")
-
-
-@dataclass(slots=True)
-class BurstTracker:
-    """Qt-free timing logic: characters with their arrival times, judged as a scan or not."""
-
-    config: WedgeConfig
-    chars: list[str] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-
-    def gap_breaks(self, now_ms: float) -> bool:
-        """True when ``now_ms`` is too long after the last key for both to be one burst, or
-        before it (a key timed on another clock than the burst so far)."""
-        if not self.times:
-            return False
-        gap = now_ms - self.times[-1]
-        return gap < 0 or gap > self.config.scan_timeout_ms
-
-    def add(self, char: str, now_ms: float) -> None:
-        self.chars.append(char)
-        self.times.append(now_ms)
-
-    def is_scan(self, end_ms: float) -> bool:
-        """Long enough, and the mean time per character (first key to the end) fast enough."""
-        if len(self.chars) < self.config.min_length or end_ms < self.times[0]:
-            return False
-        return (end_ms - self.times[0]) / len(self.chars) <= self.config.avg_ms_per_char
-
-    @property
-    def text(self) -> str:
-        return "".join(self.chars)
-
-    def clear(self) -> None:
-        self.chars.clear()
-        self.times.clear()
 
 
 @dataclass(slots=True)

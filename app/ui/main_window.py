@@ -323,6 +323,12 @@ class MainWindow(QMainWindow):
         self._wedge = WedgeDetector(self._wedge_config(), self)
         self._wedge.set_targets([self.view.ppmid.field, self.view.hub.field])
         self._wedge.install()
+        self._share_wedge_config()
+
+    def _share_wedge_config(self) -> None:
+        """The scan fields judge keys typed straight into them by the wedge's own thresholds."""
+        for field in (self.view.ppmid.field, self.view.hub.field):
+            field.burst_config = self._wedge.config
 
     def _wedge_config(self) -> Any:
         from app.scan.wedge import WedgeConfig
@@ -811,6 +817,7 @@ class MainWindow(QMainWindow):
             self.action_mute.setChecked(not self.sound.enabled)
         if self._wedge is not None:
             self._wedge.set_config(self._wedge_config())
+            self._share_wedge_config()
         self._show_online(None)
         if values.get("backoffice_url") and self._cache is not None:
             self._sync_timer.start()
