@@ -115,7 +115,9 @@ def test_no_camera_state(qtbot: QtBot, make_scanner) -> None:
     assert scanner.state == CameraState.NO_CAMERA
 
 
-def test_qtmultimedia_lists_cameras_headless() -> None:
+def test_qtmultimedia_lists_cameras_headless(qapp: object) -> None:
+    # qapp: QtMultimedia needs the application object, which this test must not count on an
+    # earlier test in the same process having made (run alone, or first on an xdist worker).
     cameras = list_cameras()  # [] on CI (no /dev/video*), but QtMultimedia must load
     assert isinstance(cameras, list)
 
