@@ -198,10 +198,13 @@ def test_the_csv_has_the_masked_scans_in_its_last_columns(
     raw = out.read_text(encoding="utf-8-sig")
     with out.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        assert list(reader.fieldnames or ())[-3:] == ["redacted", "ppmid_scan", "hub_scan"]
+        assert list(reader.fieldnames or ())[-5:] == [
+            "redacted", "ppmid_scan", "hub_scan", "ppmid_scan_entry", "hub_scan_entry"]
         rows = {row["record_id"]: row for row in reader}
     assert (rows[laptop.recorded]["ppmid_scan"], rows[laptop.recorded]["hub_scan"]) == (
         MASKED_GOOD, LABELS[GOOD]["hub_label"])
+    assert (rows[laptop.recorded]["ppmid_scan_entry"], rows[laptop.aborted]["hub_scan_entry"]) == ("scanner", "camera")
+    assert rows[laptop.by_command]["ppmid_scan_entry"] == ""  # the command line does not know
     assert rows[laptop.aborted]["ppmid_scan"] == MASKED_GOOD
     no_code_in(raw)
 

@@ -62,6 +62,7 @@ from app.services.review.contract import (
     SortColumn,
     SrEvent,
     SrTimeline,
+    scan_entry,
 )
 
 # --------------------------------------------------------------------------- keeping the keys
@@ -322,6 +323,8 @@ def review_detail(session: Session, record_id: str) -> ReviewDetail:
         address=list(job.get("address") or []),
         postcode=job.get("postcode"),
         audit_hash=_journal_hash(session, record_id),
+        ppmid_scan_entry=scan_entry(meta.get("ppmid_scan_entry")),
+        hub_scan_entry=scan_entry(meta.get("hub_scan_entry")),
         requests=[
             SrTimeline(
                 idempotency_key=i.idempotency_key,

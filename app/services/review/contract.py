@@ -106,6 +106,19 @@ class SrTimeline:
     events: list[SrEvent] = field(default_factory=list)
 
 
+#: How a label reached HubCheck, as the visit's meta says it (``ppmid_scan_entry`` /
+#: ``hub_scan_entry``): a scanner's burst, the camera, a photo, or typed by a person. The same
+#: words as ``app.services.installs.SCAN_ENTRIES`` (a test keeps them equal); repeated here so
+#: the back office reads a record without importing the installer's services.
+SCAN_ENTRIES = ("scanner", "camera", "photo", "typed")
+
+
+def scan_entry(value: object) -> str | None:
+    """``value`` when it is one of :data:`SCAN_ENTRIES`, else None (not known, or a word this
+    version does not know: a record's meta is whatever the laptop sent)."""
+    return value if isinstance(value, str) and value in SCAN_ENTRIES else None
+
+
 @dataclass(frozen=True)
 class ReviewDetail:
     """Everything the detail pane, the PDF certificate and the CSV need about one visit."""
@@ -123,6 +136,10 @@ class ReviewDetail:
     postcode: str | None
     audit_hash: str | None  # the journal entry hash of the record, for the certificate's QR code
     requests: list[SrTimeline] = field(default_factory=list)
+    #: How each label was entered (one of :data:`SCAN_ENTRIES`), None when not known (a visit
+    #: recorded from the command line, or before HubCheck kept it): a typed ID may be mis-typed.
+    ppmid_scan_entry: str | None = None
+    hub_scan_entry: str | None = None
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,8 @@ def redact_detail(detail: ReviewDetail) -> ReviewDetail:
         ppmid_scan=scrub_text(detail.ppmid_scan, known, shapes=False),
         hub_scan=scrub_text(detail.hub_scan, known, shapes=False),
         reasons=reasons,
+        # ppmid_scan_entry / hub_scan_entry are kept by replace(): one of four fixed words, never
+        # personal data, and the analyst needs them to see which device IDs were typed by hand.
     )
 
 

@@ -55,6 +55,8 @@ COLUMNS: tuple[str, ...] = (
     "redacted",
     "ppmid_scan",
     "hub_scan",
+    "ppmid_scan_entry",
+    "hub_scan_entry",
 )
 
 ENCODING = "utf-8-sig"
@@ -111,6 +113,8 @@ def csv_row(detail: ReviewDetail, *, redacted: bool) -> list[str]:
         "redacted": "true" if redacted else "false",
         "ppmid_scan": detail.ppmid_scan or "",
         "hub_scan": detail.hub_scan or "",
+        "ppmid_scan_entry": detail.ppmid_scan_entry or "",
+        "hub_scan_entry": detail.hub_scan_entry or "",
     }
     return [guard_cell(values[column]) for column in COLUMNS]
 

@@ -53,6 +53,7 @@ from app.services.review.contract import (
     ReviewSort,
     SrEvent,
     SrTimeline,
+    scan_entry,
 )
 
 #: What the table calls this laptop's installer when no name is set.
@@ -186,6 +187,8 @@ class LocalReviewSource:
             postcode=found["postcode"],
             audit_hash=found["audit_hash"],
             requests=requests,
+            ppmid_scan_entry=scan_entry(meta.get("ppmid_scan_entry")),
+            hub_scan_entry=scan_entry(meta.get("hub_scan_entry")),
         )
 
     def installers(self) -> list[str]:

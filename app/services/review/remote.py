@@ -32,6 +32,7 @@ from app.services.review.contract import (
     SrEvent,
     SrProgress,
     SrTimeline,
+    scan_entry,
 )
 
 TIMEOUT_S = 15.0
@@ -239,6 +240,8 @@ def _detail_of(d: dict[str, Any]) -> ReviewDetail:
         address=[str(line) for line in d.get("address") or []],
         postcode=d.get("postcode"),
         audit_hash=d.get("audit_hash"),
+        ppmid_scan_entry=scan_entry(d.get("ppmid_scan_entry")),  # absent from an older back office
+        hub_scan_entry=scan_entry(d.get("hub_scan_entry")),
         requests=[
             SrTimeline(
                 idempotency_key=str(t["idempotency_key"]),
