@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from app.services.review.contract import ReviewDetail, ReviewRow, ReviewSource, SrTimeline
@@ -20,9 +20,20 @@ from app.ui.review.errors import explain
 from app.ui.review.records_model import regime_text, sr_text, started_text, verdict_look
 from app.ui.tasks import TaskRunner
 
+_C = "ReviewDetailPane"
+
+#: How a label was entered (the visit meta's ``*_scan_entry`` word), in the analyst's words;
+#: each a str, marked for translation. A typed ID may be mis-typed: the pane marks it.
+ENTRY_WORDS: dict[str, object] = {
+    "scanner": QT_TRANSLATE_NOOP(_C, "scanned (barcode scanner)"),
+    "camera": QT_TRANSLATE_NOOP(_C, "scanned (camera)"),
+    "photo": QT_TRANSLATE_NOOP(_C, "read from a photo"),
+    "typed": QT_TRANSLATE_NOOP(_C, "typed by hand"),
+}
+
 
 def _tr(text: str) -> str:
-    return QCoreApplication.translate("ReviewDetailPane", text)
+    return QCoreApplication.translate(_C, text)
 
 
 def _local(at: object) -> str:
@@ -33,6 +44,21 @@ def _local(at: object) -> str:
 
 def _or_dash(value: str | None) -> str:
     return escape(value) if value else "—"
+
+
+def _label_html(scan: str | None, entry: str | None) -> str:
+    """A label's text and, under it, how it was entered; "typed by hand" in bold on the warning
+    colours (the word says it, the look only draws the eye). Nothing extra when not known."""
+    word = ENTRY_WORDS.get(entry or "")
+    if word is None:
+        return _or_dash(scan)
+    how = escape(_tr(str(word)))
+    if entry == "typed":
+        warn = severity_look("warn")
+        how = f"<span style='background-color:{warn.background}; color:{warn.foreground}'><b>&nbsp;{how}&nbsp;</b></span>"
+    else:
+        how = f"<i>{how}</i>"
+    return f"{_or_dash(scan)}<br/>{how}"
 
 
 def detail_html(detail: ReviewDetail) -> str:
@@ -76,9 +102,9 @@ def detail_html(detail: ReviewDetail) -> str:
         "</table>",
         f"<h4>{escape(_tr('Scans'))}</h4><table cellspacing='2'>",
         _field(_tr("PPMID"), _or_dash(row.ppmid)),
-        _field(_tr("PPMID label"), _or_dash(detail.ppmid_scan)),
+        _field(_tr("PPMID label"), _label_html(detail.ppmid_scan, detail.ppmid_scan_entry)),
         _field(_tr("Hub"), _or_dash(row.hub)),
-        _field(_tr("Hub label"), _or_dash(detail.hub_scan)),
+        _field(_tr("Hub label"), _label_html(detail.hub_scan, detail.hub_scan_entry)),
         _field(_tr("Meter"), _or_dash(detail.meter)),
         "</table>",
         f"<h4>{escape(_tr('Customer'))}</h4><table cellspacing='2'>",
