@@ -40,6 +40,11 @@ PLAN: tuple[tuple[str, int, int, str | None, str], ...] = (
     ("J-000104", 2, 15, "Moving the PPMID to its SMETS2+ CPL entry", "remedy"),  # STOP with the 8.4 remedy
 )
 FAILED_CODE = "E80102"
+#: How each visit's labels were entered (PPMID, hub); a visit not named here was scanned.
+ENTRIES: dict[str, tuple[str, str]] = {
+    "J-000102": ("scanner", "typed"),  # the hub's label was unreadable: its ID typed by hand
+    "J-000110": ("camera", "camera"),
+}
 
 
 def record_sample_visits(
@@ -79,7 +84,9 @@ def record_sample_visits(
                 request = VisitRequest(job_ref=job_ref, ppmid=row["ppmid_label"], hub=row["hub_label"],
                                        meter=row["meter_label"], hub_location=CHFLocation.DEEP_INDOORS,
                                        override_reason=override, started_at=started,
-                                       remedy=RemedyKind.UPDATE_INVENTORY if plan == "remedy" else None)
+                                       remedy=RemedyKind.UPDATE_INVENTORY if plan == "remedy" else None,
+                                       ppmid_entry=ENTRIES.get(job_ref, ("scanner", "scanner"))[0],
+                                       hub_entry=ENTRIES.get(job_ref, ("scanner", "scanner"))[1])
                 outcome = record_visit(ctx, request)
             keys = [intent.idempotency_key for intent in outcome.intents]
             answers: list[outbox.StatusUpdate] = []
