@@ -154,3 +154,55 @@ def test_purge_refuses_a_bad_period_in_one_line(tmp_path: Path, capsys: pytest.C
     assert laptop_main(["--data-dir", str(tmp_path), "purge", "--older-than", "-3"]) == 2
     err = capsys.readouterr().err
     assert "not a number of days" in err and "Traceback" not in err
+
+
+def test_old_job_packs_go_with_the_records_and_a_purged_record_shows_no_personal_data(
+    tmp_path: Path, store: Store, db_url: str, live: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A job pack holds every job's MPxN, address and postcode, and the back office's review
+    reads a record's from it: the purge deletes old packs no unpurged record needs, keeps
+    the one a pending record needs, and a purged record's review shows none of it even while
+    a newer pack still names its job."""
+    from app.backoffice.files import upload_jobpack
+    from app.backoffice.models import JobPack
+    from app.backoffice.review_query import BackofficeDbReviewSource
+
+    ctx = AppContext(tmp_path / "laptop")
+    ctx.settings.set_many({"backoffice_url": live, "backoffice_token": issue_token(store, "alice")})
+    import_cpl(ctx, SAMPLE / "cpl.csv")
+    import_jobs_file(ctx, SAMPLE / "jobpack.json")
+    settled, pending = _visit(ctx, LABELS[0]), _visit(ctx, LABELS[3])
+    assert sync_once(ctx).status == "ok"
+    _answer_all(live, store, settled)
+    assert sync_once(ctx).status == "ok"
+
+    old = datetime.now(UTC) - timedelta(days=100)
+    pack = (SAMPLE / "jobpack.json").read_bytes()
+    whole = json.loads(pack)
+    jobs = whole["jobs"] if isinstance(whole, dict) else whole
+    only_101 = json.dumps({**whole, "jobs": [j for j in jobs if j["job_ref"] == "J-000101"]}
+                          if isinstance(whole, dict) else [j for j in jobs if j["job_ref"] == "J-000101"]).encode()
+    with store.write() as session:
+        upload_jobpack(session, "old-all.json", pack, old)  # names J-000104, whose record is pending
+        upload_jobpack(session, "old-101.json", only_101, old)  # only the settled job's
+        upload_jobpack(session, "new-all.json", pack, datetime.now(UTC))  # recent: kept whatever it names
+        session.execute(update(InstallRecord).values(started_at=old))
+    source = BackofficeDbReviewSource(store)
+    assert source.detail(settled).mpxn == MPXN["J-000101"]  # read from a pack
+
+    capsys.readouterr()
+    assert backoffice_main(["--db", db_url, "purge", "--older-than", "30", "--dry-run", "--json"]) == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert (dry["jobpacks"], dry["jobpack_names"]) == (1, ["old-101.json"])
+    with store.read() as session:
+        assert len(session.scalars(select(JobPack.id)).all()) == 3  # a dry run deletes nothing
+
+    assert backoffice_main(["--db", db_url, "purge", "--older-than", "30", "--by", "dpo"]) == 0
+    assert "deleted 1 job pack(s)" in capsys.readouterr().out
+    with store.read() as session:
+        assert sorted(session.scalars(select(JobPack.name)).all()) == ["new-all.json", "old-all.json"]
+        detail = session.execute(text("SELECT detail FROM bo_audit WHERE action = 'retention.purge'")).scalar_one()
+    assert (detail if isinstance(detail, dict) else json.loads(detail))["jobpack_names"] == ["old-101.json"]
+    purged = source.detail(settled)
+    assert (purged.mpxn, purged.address, purged.postcode) == (None, [], None)  # though new-all.json names J-000101
+    assert source.detail(pending).mpxn == MPXN["J-000104"]

@@ -34,6 +34,7 @@ from app.backoffice.models import (
     JobPack,
     StatusChange,
 )
+from app.backoffice.retention import PURGED_KEY
 from app.domain.catalogue import srv_name
 from app.domain.review import SR_FAILED_STATES, SR_WAITING_STATES, VERDICT_RANK, sr_rank_sql
 from app.services.review.common import (
@@ -309,7 +310,8 @@ def review_detail(session: Session, record_id: str) -> ReviewDetail:
         ):
             events[change.intent_id].append(SrEvent(change.changed_at, change.state, change.response_code, change.reason))
     meta = dict(record.meta or {})
-    job = _job_facts(session, record.installer_id, record.job_ref)
+    # A purged record shows no personal data, though a job pack still names its job.
+    job = {} if PURGED_KEY in meta else _job_facts(session, record.installer_id, record.job_ref)
     return ReviewDetail(
         row=_row(row),
         meter=record.meter,
