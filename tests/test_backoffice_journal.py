@@ -136,3 +136,26 @@ def test_chains_answer_the_review_contract_for_admins_only(http: httpx.Client, s
     only = http.get("/v1/journal/chains", params={"installer": "bob"},
                     headers=bearer(issue_token(store, "ops2", admin=True))).json()
     assert [row["laptop"] for row in only] == [bad]
+
+
+def test_a_journal_upload_waits_its_turn_behind_a_full_intake_gate(store: Store) -> None:
+    """A journal upload is work taken in like a batch of intents: with every intake slot taken
+    it is refused at once with Retry-After and stores nothing (the laptop keeps the entries and
+    sends them on a later pass); reading the chains is not intake and still answers."""
+    from app.backoffice.web.app import create_app
+    from tests.test_backoffice_support import TestClient
+
+    alice = bearer(issue_token(store, "alice"))
+    admin = bearer(issue_token(store, "ops", admin=True))
+    app = create_app(store, max_intakes=2)
+    upload = {"laptop_id": str(uuid.uuid4()), "entries": chain(3), "written": 3}
+    with TestClient(app) as client:
+        app.state.intake_gate.in_progress = 2  # two intakes in progress: the gate is full
+        refused = client.post("/v1/journal", json=upload, headers=alice)
+        assert refused.status_code == 503 and 2 <= int(refused.headers["retry-after"]) <= 4
+        assert client.get("/v1/journal/chains", headers=admin).status_code == 200
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM bo_journal_entries")).scalar() == 0
+        app.state.intake_gate.in_progress = 0
+        taken = client.post("/v1/journal", json=upload, headers=alice)
+        assert taken.status_code == 200 and taken.json()["stored"] == 3

@@ -29,8 +29,9 @@ DEFAULT_MAX_INTAKES = 8
 #: ``Retry-After`` is drawn from [RETRY_AFTER_SECONDS, 2 × RETRY_AFTER_SECONDS] so refused
 #: laptops do not all come back in the same second.
 RETRY_AFTER_SECONDS = 2
-#: The routes that take work in: the intent and install batches and their single-item forms.
-INTAKE_PREFIXES = ("/v1/intents", "/v1/installs")
+#: The routes that take work in: the intent and install batches and their single-item forms,
+#: and the laptops' journal uploads (up to a thousand entries each, written like a batch).
+INTAKE_PREFIXES = ("/v1/intents", "/v1/installs", "/v1/journal")
 
 
 class AdmissionError(ValueError):
@@ -51,7 +52,8 @@ def limit_from_env(default: int = DEFAULT_MAX_INTAKES) -> int:
 
 
 def is_intake(scope: Scope) -> bool:
-    """A POST to an intake route (``/v1/intents``, ``/v1/installs`` and their ``/{key}`` forms)."""
+    """A POST to an intake route (``/v1/intents``, ``/v1/installs`` and their ``/{key}`` forms,
+    ``/v1/journal``); reading (``GET /v1/journal/chains``) is never intake."""
     if scope.get("method") != "POST":
         return False
     path = str(scope.get("path", ""))
