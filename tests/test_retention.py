@@ -90,9 +90,9 @@ def _backoffice_mentions(store: Store, install_id: str, mpxn: str) -> bool:
         return any(mpxn in json.dumps(r.body) or mpxn in r.duis_xml for r in rows)
 
 
-def test_purge_forgets_settled_visits_only_and_says_so(
-    tmp_path: Path, store: Store, db_url: str, live: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _settled_and_pending(tmp_path: Path, store: Store, live: str) -> tuple[AppContext, str, str]:
+    """A laptop that recorded J-000101 and J-000104 and synced both; the DCC answered every
+    request of the first (settled), none of the second's (pending)."""
     ctx = AppContext(tmp_path / "laptop")
     ctx.settings.set_many({"backoffice_url": live, "backoffice_token": issue_token(store, "alice")})
     import_cpl(ctx, SAMPLE / "cpl.csv")
@@ -101,6 +101,13 @@ def test_purge_forgets_settled_visits_only_and_says_so(
     assert sync_once(ctx).status == "ok"
     _answer_all(live, store, settled)
     assert sync_once(ctx).status == "ok"
+    return ctx, settled, pending
+
+
+def test_purge_forgets_settled_visits_only_and_says_so(
+    tmp_path: Path, store: Store, db_url: str, live: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ctx, settled, pending = _settled_and_pending(tmp_path, store, live)
     assert _mentions(ctx, settled, MPXN["J-000101"]) and _mentions(ctx, pending, MPXN["J-000104"])
 
     old = datetime.now(UTC) - timedelta(days=100)
@@ -167,14 +174,7 @@ def test_old_job_packs_go_with_the_records_and_a_purged_record_shows_no_personal
     from app.backoffice.models import JobPack
     from app.backoffice.review_query import BackofficeDbReviewSource
 
-    ctx = AppContext(tmp_path / "laptop")
-    ctx.settings.set_many({"backoffice_url": live, "backoffice_token": issue_token(store, "alice")})
-    import_cpl(ctx, SAMPLE / "cpl.csv")
-    import_jobs_file(ctx, SAMPLE / "jobpack.json")
-    settled, pending = _visit(ctx, LABELS[0]), _visit(ctx, LABELS[3])
-    assert sync_once(ctx).status == "ok"
-    _answer_all(live, store, settled)
-    assert sync_once(ctx).status == "ok"
+    ctx, settled, pending = _settled_and_pending(tmp_path, store, live)
 
     old = datetime.now(UTC) - timedelta(days=100)
     pack = (SAMPLE / "jobpack.json").read_bytes()
