@@ -9,7 +9,6 @@ one decision per record on replay, and the migration fills it for records stored
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +31,18 @@ from app.services.cpl_import import import_cpl
 from app.services.installs import RemedyKind, VisitRequest, record_visit
 from app.services.jobs_import import import_jobs_file
 from app.services.review.contract import ReviewError
-from app.sync.engine import sync_once
 from app.ui.review.sources import SourceChoice, SourceKind
 from app.ui.review.window import TAB_APPROVALS, ReviewWindow
 from tests.test_backoffice_live import app_in_thread
 from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
-from tests.test_backoffice_support import TestClient, bearer, issue_token, make_install, make_intent
+from tests.test_backoffice_support import (
+    TestClient,
+    bearer,
+    issue_token,
+    make_install,
+    make_intent,
+    sync_laptop_copy,
+)
 from tests.test_review_api import _token
 from tests.test_review_window_backoffice import decide_in_window, row_of
 
@@ -96,15 +101,7 @@ Office = tuple[str, Store, Recorded]
 def office(recorded: Recorded, store: Store, tmp_path: Path) -> Iterator[Office]:
     """The back office on 127.0.0.1 after alice's laptop (a copy) has synced its visits."""
     with app_in_thread(store) as url:
-        copy = tmp_path / "laptop"
-        shutil.copytree(recorded.data, copy)
-        ctx = AppContext(copy)
-        try:
-            ctx.settings.set_many({"backoffice_url": url, "backoffice_token": issue_token(store, "alice")})
-            result = sync_once(ctx)
-            assert result.status == "ok", result.errors
-        finally:
-            ctx.close()
+        sync_laptop_copy(store, url, recorded.data, tmp_path / "laptop")
         yield url, store, recorded
 
 

@@ -114,6 +114,25 @@ def issue_token(store: Store, name: str, admin: bool = False) -> str:
         return create_token(session, name, datetime.now(UTC), admin=admin)
 
 
+def sync_laptop_copy(store: Store, url: str, data: Path, copy: Path, installer: str = "alice") -> Path:
+    """Copy a laptop's data folder to ``copy`` and sync the copy once, as ``installer``, to the
+    back office at ``url`` (the original stays as it was, for other tests to copy again)."""
+    import shutil
+
+    from app.services.context import AppContext
+    from app.sync.engine import sync_once
+
+    shutil.copytree(data, copy)
+    ctx = AppContext(copy)
+    try:
+        ctx.settings.set_many({"backoffice_url": url, "backoffice_token": issue_token(store, installer)})
+        result = sync_once(ctx)
+        assert result.status == "ok", result.errors
+    finally:
+        ctx.close()
+    return copy
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -30,13 +30,12 @@ from app.services.review.export import export_records
 from app.services.review.export_csv import COLUMNS
 from app.services.review.local import LocalReviewSource
 from app.services.review.remote import RemoteReviewSource, _detail_of
-from app.sync.engine import sync_once
 from app.ui.review.records_model import RECORD_ROLE
 from app.ui.review.sources import SourceChoice, SourceKind
 from app.ui.review.window import ReviewWindow
 from tests.test_backoffice_live import app_in_thread
 from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
-from tests.test_backoffice_support import TestClient, bearer, issue_token, make_install
+from tests.test_backoffice_support import TestClient, bearer, issue_token, make_install, sync_laptop_copy
 from tests.test_review_api import _token
 from tests.test_review_scans import GOOD, LABELS, MASKED_GOOD, _laptop, _request
 
@@ -160,15 +159,8 @@ def test_the_detail_pane_says_how_each_label_was_entered_and_marks_a_typed_one(
 @pytest.fixture
 def synced(laptop: Laptop, store: Store, tmp_path: Path) -> Iterator[str]:
     """The laptop's visits synced to a back office on 127.0.0.1; yields its address."""
-    copy = shutil.copytree(laptop.data, tmp_path / "laptop")
     with app_in_thread(store) as url:
-        ctx = AppContext(copy)
-        try:
-            ctx.settings.set_many({"backoffice_url": url, "backoffice_token": issue_token(store, "alice")})
-            result = sync_once(ctx)
-            assert result.status == "ok", result.errors
-        finally:
-            ctx.close()
+        sync_laptop_copy(store, url, laptop.data, tmp_path / "laptop")
         yield url
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +33,9 @@ from app.services.review.contract import ReviewError, ReviewFilter
 from app.services.review.export import export_records
 from app.services.review.local import LocalReviewSource
 from app.services.visit import RecordChoices, VisitJob, VisitSession, run_abort, run_check, run_record
-from app.sync.engine import sync_once
 from tests.test_backoffice_live import app_in_thread
 from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
-from tests.test_backoffice_support import issue_token
+from tests.test_backoffice_support import sync_laptop_copy
 
 SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "sample"
 LABELS: dict[str, dict[str, Any]] = {}
@@ -238,16 +236,8 @@ def test_the_laptops_approvals_name_the_ppmid_and_list_manual_changes(local: Loc
 def test_the_back_offices_detail_and_csv_show_the_scans_after_a_sync(
     laptop: Laptop, store: Store, tmp_path: Path
 ) -> None:
-    copy = tmp_path / "laptop"
-    shutil.copytree(laptop.data, copy)
     with app_in_thread(store) as url:
-        ctx = AppContext(copy)
-        try:
-            ctx.settings.set_many({"backoffice_url": url, "backoffice_token": issue_token(store, "alice")})
-            result = sync_once(ctx)
-            assert result.status == "ok", result.errors
-        finally:
-            ctx.close()
+        sync_laptop_copy(store, url, laptop.data, tmp_path / "laptop")
     source = BackofficeDbReviewSource(store)
     for record in (laptop.recorded, laptop.aborted, laptop.by_command):
         detail = source.detail(record)
