@@ -19,13 +19,11 @@ from pypdf import PdfReader
 
 from app.backoffice.cli import main
 from app.backoffice.db import Store
-from app.services.context import AppContext
 from app.services.review.export_csv import COLUMNS
-from app.sync.engine import sync_once
 from tests.export_helpers import SAMPLE, Visit, laptop_with_visits
 from tests.test_backoffice_live import app_in_thread
 from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
-from tests.test_backoffice_support import issue_token
+from tests.test_backoffice_support import sync_laptop_copy
 
 REPO = Path(__file__).resolve().parents[1]
 INSTALLERS = ("alice", "bob")
@@ -47,20 +45,10 @@ def synced(
     capsys: pytest.CaptureFixture[str],
 ) -> Iterator[dict[str, list[Visit]]]:
     """The back office holds the job pack and both laptops' synced visits."""
-    import shutil
-
     assert main(["--db", db_url, "jobs", "upload", str(SAMPLE / "jobpack.json")]) == 0
     with app_in_thread(store) as url:
         for name, (data, _visits) in recorded.items():
-            copy = tmp_path / f"laptop-{name}"
-            shutil.copytree(data, copy)
-            ctx = AppContext(copy)
-            try:
-                ctx.settings.set_many({"backoffice_url": url, "backoffice_token": issue_token(store, name)})
-                result = sync_once(ctx)
-                assert result.status == "ok", result.errors
-            finally:
-                ctx.close()
+            sync_laptop_copy(store, url, data, tmp_path / f"laptop-{name}", installer=name)
     capsys.readouterr()
     yield {name: visits for name, (_data, visits) in recorded.items()}
 
