@@ -120,3 +120,20 @@ def test_xdotool_typing_a_job_reference_by_hand_reaches_the_search(
     assert search.text() == CASE.job_ref and bursts == []
     assert hubcheck.widget("ppmidScan", ScanField).state == STATE_EMPTY
     assert hubcheck.widget("hubScan", ScanField).state == STATE_EMPTY
+
+
+def test_xdotool_keys_typed_into_a_scan_field_say_whether_a_scanner_or_a_person_typed_them(
+    x_keys: None, qtbot: QtBot, hubcheck: HubCheckDriver
+) -> None:
+    """The field judges the keys by X's own timestamps: a burst at 3 ms a key is the scanner's;
+    the hub's ID at a person's pace is typed by hand."""
+    ppmid, hub = hubcheck.widget("ppmidScan", ScanField), hubcheck.widget("hubScan", ScanField)
+    activate(qtbot, ppmid.input)
+    scanner_types(qtbot, CASE.ppmid_label)
+    qtbot.waitUntil(lambda: ppmid.state == STATE_OK)
+    assert ppmid.entry == "scanner"
+    activate(qtbot, hub.input)
+    xdotool(qtbot, "type", "--delay", "120", HUB_ID)  # a person, about 120 ms a key
+    xdotool(qtbot, "key", "Return")
+    qtbot.waitUntil(lambda: hub.state == STATE_OK)
+    assert hub.input.text() == HUB_ID and hub.entry == "typed"
