@@ -19,10 +19,13 @@ from pydantic import BaseModel, Field
 from app.backoffice.review_query import (
     review_approvals,
     review_detail,
+    review_details,
     review_installers,
     review_page,
     review_summary,
 )
+from app.backoffice.schemas import SafeStr
+from app.backoffice.validation import safe_text
 from app.backoffice.web.common import ERROR_RESPONSES
 from app.backoffice.web.deps import ReviewerDep, StoreDep
 from app.services.review.common import MAX_PAGE
@@ -147,6 +150,31 @@ def get_visit(
             return review_detail(session, record_id)
     except ReviewError as exc:
         raise HTTPException(404, detail=str(exc)) from None
+
+
+class DetailsIn(BaseModel):
+    ids: list[Annotated[SafeStr, Field(max_length=64)]] = Field(
+        min_length=1, max_length=MAX_PAGE, description=f"1 to {MAX_PAGE} install record ids (a page's records)"
+    )
+
+
+class DetailsOut(BaseModel):
+    details: list[ReviewDetail] = Field(description="each record as `GET /v1/review/visits/{record_id}` answers it, "
+                                        "in the order asked")
+
+
+@router.post(
+    "/details",
+    response_model=DetailsOut,
+    summary=f"Up to {MAX_PAGE} install records in full, in the order asked (an export reads a page at once)",
+    responses={404: {"description": "one of the ids names no install record; `detail` says which"}},
+)
+def post_details(body: DetailsIn, _reviewer: ReviewerDep, store: StoreDep) -> DetailsOut:
+    try:
+        with store.read() as session:
+            return DetailsOut(details=review_details(session, body.ids))
+    except ReviewError as exc:
+        raise HTTPException(404, detail=safe_text(exc)) from None
 
 
 @router.get("/installers", response_model=InstallersOut, summary="Every installer's name")

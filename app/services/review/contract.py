@@ -10,6 +10,7 @@ at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -213,6 +214,12 @@ class ReviewSource(Protocol):
     ) -> ReviewPage: ...
 
     def detail(self, record_id: str) -> ReviewDetail: ...
+
+    def details(self, record_ids: Sequence[str]) -> list[ReviewDetail]:
+        """The details of these records, in the order given (an id given twice comes twice):
+        what ``detail()`` answers for each, read in bulk (an export asks for a page's records at
+        once). A record id that does not exist raises ReviewError as ``detail()`` does."""
+        ...
 
     def installers(self) -> list[str]: ...
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -165,10 +165,19 @@ class LocalReviewSource:
         )
 
     def detail(self, record_id: str) -> ReviewDetail:
+        with self._reading() as conn:
+            return self._detail(conn, record_id)
+
+    def details(self, record_ids: Sequence[str]) -> list[ReviewDetail]:
+        """Each record's detail, in the order given, read on one connection (one read of the
+        laptop's file, not one per record)."""
+        with self._reading() as conn:
+            return [self._detail(conn, record_id) for record_id in record_ids]
+
+    def _detail(self, conn: Any, record_id: str) -> ReviewDetail:
         from app.store import review_repo
 
-        with self._reading() as conn:
-            found = review_repo.visit_detail(conn, record_id)
+        found = review_repo.visit_detail(conn, record_id)
         if found is None:
             raise ReviewError(f"no visit {record_id} is recorded on this laptop")
         meta: dict[str, Any] = found["meta"]

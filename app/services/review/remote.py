@@ -10,13 +10,14 @@ same audited action.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from app.services.review.common import parse_instant
+from app.services.review.common import MAX_PAGE, parse_instant
 from app.services.review.contract import (
     INSTALL_APPROVAL_PREFIX,
     ChainState,
@@ -66,6 +67,8 @@ class RemoteReviewSource:
             verify=verify,
         )
         self._who: dict[str, Any] | None = None
+        #: False once the back office answered that it has no ``POST /v1/review/details`` (older).
+        self._bulk_route = True
 
     def close(self) -> None:
         self._http.close()
@@ -73,16 +76,23 @@ class RemoteReviewSource:
     # ----------------------------------------------------------------- HTTP with plain errors
 
     def _call(self, method: str, path: str, *, params: Any = None, body: Any = None, missing_ok: bool = False) -> Any:
+        answer = self._send(method, path, params=params, body=body)
+        if missing_ok and answer.status_code == 404:
+            return None
+        return self._answer(answer)
+
+    def _send(self, method: str, path: str, *, params: Any = None, body: Any = None) -> httpx.Response:
         try:
-            answer = self._http.request(method, path, params=params, json=body)
+            return self._http.request(method, path, params=params, json=body)
         except httpx.TimeoutException:
             raise ReviewError(f"the back office at {self.base_url} did not answer in time; try again") from None
         except httpx.HTTPError:
             raise ReviewError(
                 f"the back office at {self.base_url} cannot be reached; check the network and the address"
             ) from None
-        if missing_ok and answer.status_code == 404:
-            return None
+
+    def _answer(self, answer: httpx.Response) -> Any:
+        """The answer's JSON, or a ReviewError with one plain sentence for a refusal or a fault."""
         if answer.status_code == 401:
             raise ReviewError("the back office refused the token (unknown, revoked or expired); ask for a new one")
         if answer.status_code == 403:
@@ -139,6 +149,31 @@ class RemoteReviewSource:
     def detail(self, record_id: str) -> ReviewDetail:
         body = self._call("GET", f"/v1/review/visits/{record_id}")
         return self._parsed("record", lambda: _detail_of(body))  # type: ignore[no-any-return]
+
+    def details(self, record_ids: Sequence[str]) -> list[ReviewDetail]:
+        """Each record's detail, in the order given: one ``POST /v1/review/details`` per 500 ids
+        (an export of tens of thousands of records is then tens of requests, not tens of
+        thousands). A back office older than that route answers it 404 or 405: from then on this
+        source asks ``GET /v1/review/visits/{id}`` record by record, as before."""
+        ids = list(record_ids)
+        out: list[ReviewDetail] = []
+        for start in range(0, len(ids), MAX_PAGE):
+            chunk = ids[start : start + MAX_PAGE]
+            found = self._details_at_once(chunk) if self._bulk_route else None
+            out.extend(found if found is not None else [self.detail(record_id) for record_id in chunk])
+        return out
+
+    def _details_at_once(self, ids: list[str]) -> list[ReviewDetail] | None:
+        """The details from the bulk route; None (and remembered) when the back office has no such route."""
+        answer = self._send("POST", "/v1/review/details", body={"ids": ids})
+        if answer.status_code == 405 or (answer.status_code == 404 and not _names_one_of(answer, ids)):
+            self._bulk_route = False  # an older back office: a 404 naming no record is its "no such route"
+            return None
+        body = self._answer(answer)
+        details: list[ReviewDetail] = self._parsed("records", lambda: [_detail_of(d) for d in body["details"]])
+        if [d.row.record_id for d in details] != ids:
+            raise ReviewError("the back office answered other records than those asked for; try again")
+        return details
 
     def installers(self) -> list[str]:
         body = self._call("GET", "/v1/review/installers")
@@ -203,6 +238,13 @@ def _detail(answer: httpx.Response) -> str:
         fields = [".".join(str(p) for p in e.get("loc", [])[1:]) for e in detail if isinstance(e, dict)]
         return "check " + ", ".join(f for f in fields if f) if fields else f"HTTP {answer.status_code}"
     return str(detail or f"HTTP {answer.status_code}")
+
+
+def _names_one_of(answer: httpx.Response, ids: list[str]) -> bool:
+    """True when a 404's ``detail`` names one of ``ids`` (the bulk route's "no such record"),
+    not a server's plain "Not Found" for a route it does not have."""
+    said = _detail(answer)
+    return any(record_id and record_id in said for record_id in ids)
 
 
 def _row(r: dict[str, Any]) -> ReviewRow:
