@@ -210,7 +210,10 @@ class StatusChange(Base):
     request_id: Mapped[str | None] = mapped_column(String(80))
     changed_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_bo_status_installer_seq", "installer_id", "seq"),)
+    __table_args__ = (
+        Index("ix_bo_status_installer_seq", "installer_id", "seq"),  # the laptops' status pull
+        Index("ix_bo_status_intent_seq", "intent_id", "seq"),  # a Service Request's timeline (review)
+    )
 
 
 class InstallRecord(Base):
