@@ -175,7 +175,8 @@ def test_the_back_office_api_and_both_its_sources_say_how_each_label_was_entered
     typed = client.get(f"/v1/review/visits/{laptop.typed}", headers=analyst)
     assert typed.status_code == 200, typed.text
     body = typed.json()
-    assert set(body) == DETAIL_KEYS | {"ppmid_scan_entry", "hub_scan_entry"}
+    assert set(body) == DETAIL_KEYS | {"ppmid_scan_entry", "hub_scan_entry", "inventory_change"}
+    assert body["inventory_change"] is None  # added later: the visit asked for no manual inventory change
     assert (body["ppmid_scan_entry"], body["hub_scan_entry"]) == ("typed", "scanner")
     assert body["ppmid_scan"] == MASKED_GOOD
     unknown = client.get(f"/v1/review/visits/{laptop.unknown}", headers=analyst).json()

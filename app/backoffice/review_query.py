@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.backoffice.models import (
     ApiToken,
+    InstallApproval,
     Installer,
     InstallReason,
     InstallRecord,
@@ -53,6 +54,7 @@ from app.services.review.contract import (
     INSTALL_APPROVAL_PREFIX,
     DashboardSummary,
     DayCount,
+    InventoryDecision,
     PendingApproval,
     ReviewDetail,
     ReviewError,
@@ -327,6 +329,7 @@ def review_detail(session: Session, record_id: str) -> ReviewDetail:
         audit_hash=_journal_hash(session, record_id),
         ppmid_scan_entry=scan_entry(meta.get("ppmid_scan_entry")),
         hub_scan_entry=scan_entry(meta.get("hub_scan_entry")),
+        inventory_change=_inventory_decision(session.get(InstallApproval, record.id)),
         requests=[
             SrTimeline(
                 idempotency_key=i.idempotency_key,
@@ -389,6 +392,7 @@ def review_details(session: Session, record_ids: Sequence[str]) -> list[ReviewDe
         ):
             events[change.intent_id].append(SrEvent(change.changed_at, change.state, change.response_code, change.reason))
     hashes = _journal_hashes(session, wanted)
+    changes = _inventory_decisions(session, [r.id for r in records.values()])
     metas = {record_id: dict(r.meta or {}) for record_id, r in records.items()}
     # A purged record shows no personal data, though a job pack still names its job.
     jobs = _jobs_facts(
@@ -413,6 +417,7 @@ def review_details(session: Session, record_ids: Sequence[str]) -> list[ReviewDe
             audit_hash=hashes.get(record_id),
             ppmid_scan_entry=scan_entry(meta.get("ppmid_scan_entry")),
             hub_scan_entry=scan_entry(meta.get("hub_scan_entry")),
+            inventory_change=changes.get(r.id),
             requests=[
                 SrTimeline(
                     idempotency_key=i.idempotency_key,
@@ -478,6 +483,24 @@ def _jobs_facts(session: Session, wanted: set[tuple[int, str]]) -> dict[tuple[in
             if facts is not None and job_ref in facts:
                 out[(installer_id, job_ref)] = facts[job_ref]
                 break
+    return out
+
+
+def _inventory_decision(approval: InstallApproval | None) -> InventoryDecision | None:
+    """The record's manual inventory change as the review shows it (None: it asked for none)."""
+    if approval is None:
+        return None
+    return InventoryDecision(approval.decision, approval.decided_by, approval.decided_at, approval.reason)
+
+
+def _inventory_decisions(session: Session, row_ids: list[int]) -> dict[int, InventoryDecision]:
+    """:func:`_inventory_decision` of each record (by row id) at once; records that asked for none are absent."""
+    out: dict[int, InventoryDecision] = {}
+    for chunk in _chunks(row_ids):
+        for approval in session.scalars(select(InstallApproval).where(InstallApproval.install_row_id.in_(chunk))):
+            decision = _inventory_decision(approval)
+            if decision is not None:
+                out[approval.install_row_id] = decision
     return out
 
 

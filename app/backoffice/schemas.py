@@ -233,6 +233,16 @@ class IntentSummary(BaseModel):
     response_code: str | None
 
 
+class InventoryChangeOut(BaseModel):
+    """Where the record's manual inventory change stands (DOMAIN A5): the laptop learns the
+    decision from here (``GET /v1/installs/{install_id}``), as the admin took it."""
+
+    decision: Literal["pending", "approved", "refused"]
+    reason: str | None = Field(description="why it was decided so (a refusal always has one); null while pending")
+    decided_by: str | None = Field(description="who decided; null while pending")
+    decided_at: datetime | None = Field(description="when it was decided; null while pending")
+
+
 class InstallOut(BaseModel):
     install_id: str
     installer: str
@@ -249,6 +259,10 @@ class InstallOut(BaseModel):
     received_at: datetime
     meta: dict[str, Any]
     intents: list[IntentSummary] = Field(description="the intents queued for this install, with their states")
+    inventory_change: InventoryChangeOut | None = Field(
+        default=None,
+        description="the manual inventory change the record asked for and its decision; null when it asked for none",
+    )
 
 
 class InstallItemResult(BaseModel):

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.backoffice.models import Installer, InstallRecord, Intent
+from app.backoffice.models import InstallApproval, Installer, InstallRecord, Intent
 from app.backoffice.ordering import OrderFacts, order_facts
-from app.backoffice.schemas import InstallOut, IntentSummary, IntentView
+from app.backoffice.schemas import InstallOut, IntentSummary, IntentView, InventoryChangeOut
 
 
 def intent_view(intent: Intent, facts: OrderFacts | None = None) -> IntentView:
@@ -48,7 +48,8 @@ def full_intent_view(session: Session, intent: Intent) -> IntentView:
 
 
 def install_views(session: Session, records: Iterable[InstallRecord]) -> list[InstallOut]:
-    """Install records with their installer's name and their intents (two extra queries in all)."""
+    """Install records with their installer's name, their intents and the decision on the manual
+    inventory change each asked for, if any (three extra queries in all)."""
     rows = list(records)
     if not rows:
         return []
@@ -83,6 +84,17 @@ def install_views(session: Session, records: Iterable[InstallRecord]) -> list[In
                 response_code=response_code,
             )
         )
+    changes = {
+        approval.install_row_id: InventoryChangeOut(
+            decision=approval.decision,  # type: ignore[arg-type]
+            reason=approval.reason,
+            decided_by=approval.decided_by,
+            decided_at=approval.decided_at,
+        )
+        for approval in session.scalars(
+            select(InstallApproval).where(InstallApproval.install_row_id.in_({r.id for r in rows}))
+        )
+    }
     return [
         InstallOut(
             install_id=r.install_id,
@@ -100,6 +112,7 @@ def install_views(session: Session, records: Iterable[InstallRecord]) -> list[In
             received_at=r.received_at,
             meta=dict(r.meta),
             intents=by_install.get((r.installer_id, r.install_id), []),
+            inventory_change=changes.get(r.id),
         )
         for r in rows
     ]

@@ -121,6 +121,18 @@ def scan_entry(value: object) -> str | None:
 
 
 @dataclass(frozen=True)
+class InventoryDecision:
+    """Where a visit's manual inventory change stands (DOMAIN A5): ``pending`` until an admin at
+    the back office approves or refuses it; then who decided, when and why (a refusal always
+    says why). A laptop knows a decision once a sync has brought it back."""
+
+    decision: str  # pending | approved | refused
+    decided_by: str | None = None
+    decided_at: datetime | None = None  # timezone-aware
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class ReviewDetail:
     """Everything the detail pane, the PDF certificate and the CSV need about one visit."""
 
@@ -141,6 +153,9 @@ class ReviewDetail:
     #: recorded from the command line, or before HubCheck kept it): a typed ID may be mis-typed.
     ppmid_scan_entry: str | None = None
     hub_scan_entry: str | None = None
+    #: The manual inventory change the visit asked for instead of an 8.4 and its decision; None
+    #: when it asked for none.
+    inventory_change: InventoryDecision | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from app.services.review.contract import (
     ChainState,
     DashboardSummary,
     DayCount,
+    InventoryDecision,
     PendingApproval,
     ReviewDetail,
     ReviewError,
@@ -284,6 +285,7 @@ def _detail_of(d: dict[str, Any]) -> ReviewDetail:
         audit_hash=d.get("audit_hash"),
         ppmid_scan_entry=scan_entry(d.get("ppmid_scan_entry")),  # absent from an older back office
         hub_scan_entry=scan_entry(d.get("hub_scan_entry")),
+        inventory_change=_inventory_change_of(d.get("inventory_change")),  # absent from an older back office
         requests=[
             SrTimeline(
                 idempotency_key=str(t["idempotency_key"]),
@@ -300,6 +302,18 @@ def _detail_of(d: dict[str, Any]) -> ReviewDetail:
             )
             for t in d.get("requests", [])
         ],
+    )
+
+
+def _inventory_change_of(c: Any) -> InventoryDecision | None:
+    if not isinstance(c, dict):
+        return None
+    at = c.get("decided_at")
+    return InventoryDecision(
+        decision=str(c["decision"]),
+        decided_by=c.get("decided_by"),
+        decided_at=parse_instant(at) if at else None,
+        reason=c.get("reason"),
     )
 
 
