@@ -23,7 +23,7 @@ MigrationStep = Callable[[Connection], None]
 
 # version -> step that upgrades from version-1. Append only; never edit a released step.
 STEPS: dict[int, MigrationStep] = {}
-LATEST_VERSION = 6
+LATEST_VERSION = 7
 
 
 class SchemaTooNewError(RuntimeError):
@@ -136,6 +136,19 @@ def _add_review_index(conn: Connection) -> None:
     from app.store.review_models import REVIEW_TABLES
 
     Base.metadata.create_all(conn, tables=REVIEW_TABLES)
+
+
+@register_step(7)
+def _add_inventory_decisions(conn: Connection) -> None:
+    """Version 7: decisions on manual inventory changes learnt from the back office (see
+    ``app.store.inventory_decisions``); an empty table, filled by the next sync passes.
+
+    Every visit already recorded stays as it is: a visit still waiting for a decision is
+    asked about once its record is at the back office.
+    """
+    from app.store.inventory_decisions import DECISION_TABLES
+
+    Base.metadata.create_all(conn, tables=DECISION_TABLES)
 
 
 def current_version(conn: Connection) -> int:

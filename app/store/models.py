@@ -125,5 +125,6 @@ class DeviceS1spRow(Base):
 
 
 # Tables other modules add to the same metadata, so create_all sees them (imported last: they use Base).
+from app.store import inventory_decisions as _inventory_decisions  # noqa: E402,F401
 from app.store import outbox_models as _outbox_models  # noqa: E402,F401
 from app.store import review_models as _review_models  # noqa: E402,F401
