@@ -174,6 +174,8 @@ def visit_detail(conn: Connection, visit_id: str) -> dict[str, Any] | None:
         ),
         {"i": visit_id},
     ).all()
+    from app.store.inventory_decisions import decision_of
+
     return {
         "row": tuple(row[:16]),
         "meter": row[16],
@@ -186,6 +188,7 @@ def visit_detail(conn: Connection, visit_id: str) -> dict[str, Any] | None:
         "postcode": row[23] or None,
         "audit_hash": audit_hash,
         "intents": [tuple(i) for i in intents],
+        "inventory_decision": decision_of(conn, visit_id),
     }
 
 
@@ -249,16 +252,16 @@ def pending_approvals(conn: Connection) -> list[Any]:
 def pending_inventory_changes(conn: Connection) -> list[Any]:
     """Recorded, not withdrawn visits that ask the back office for a manual inventory change
     (their meta's ``remedy_detail``): ``(id, job_ref, ppmid, meta_json, finished_at, started_at)``,
-    oldest first. The laptop never learns the decision, so every such visit is listed."""
+    oldest first. A visit whose approval or refusal a sync brought back
+    (``app.store.inventory_decisions``) waits no more and is not listed; every other one is."""
+    from app.store.inventory_decisions import ASKS_FOR_CHANGE_SQL, UNDECIDED_SQL
+
     return list(
         conn.execute(
             text(
-                "SELECT id, job_ref, ppmid, meta_json, finished_at, started_at FROM install_visits "
-                "WHERE outcome = 'recorded' AND withdrawn_at IS NULL "
-                "AND meta_json LIKE '%manual-inventory-change%' "
-                "AND json_extract(meta_json, '$.remedy_detail.kind') = 'manual-inventory-change' "
-                "AND json_extract(meta_json, '$.remedy_detail.needs_approval') "
-                "ORDER BY COALESCE(finished_at, started_at), id"
+                "SELECT v.id, v.job_ref, v.ppmid, v.meta_json, v.finished_at, v.started_at FROM install_visits v "
+                f"WHERE v.outcome = 'recorded' AND v.withdrawn_at IS NULL AND {ASKS_FOR_CHANGE_SQL} "
+                f"AND {UNDECIDED_SQL} ORDER BY COALESCE(v.finished_at, v.started_at), v.id"
             )
         ).all()
     )

@@ -140,6 +140,17 @@ class JournalReceipt:
 
 
 @dataclass(frozen=True, slots=True)
+class InventoryChange:
+    """Where an install record's manual inventory change stands at the back office
+    (docs/API.md, the install object's ``inventory_change``)."""
+
+    decision: str  # pending | approved | refused
+    reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None  # aware UTC
+
+
+@dataclass(frozen=True, slots=True)
 class RegimeAnswer:
     regime: str
     source: str
@@ -306,12 +317,43 @@ class BackofficeClient:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise TransientError(f"the journal answer is not in the expected shape: {exc}") from exc
 
+    def get_inventory_change(self, install_id: str) -> InventoryChange | None:
+        """GET /v1/installs/{install_id}: the decision on the record's manual inventory change.
+
+        None when there is nothing to learn: the back office does not know the record (404),
+        it asked for no change (``null``), or the back office predates the key (absent).
+        """
+        response = self._send("GET", f"/v1/installs/{install_id}")
+        if response.status_code == 404:
+            return None
+        body = self._json(self._check(response))
+        change = body.get("inventory_change") if isinstance(body, dict) else None
+        if change is None:
+            return None
+        try:
+            at = change.get("decided_at")
+            decided_at = datetime.fromisoformat(str(at).replace("Z", "+00:00")) if at else None
+            if decided_at is not None and decided_at.tzinfo is None:
+                decided_at = decided_at.replace(tzinfo=UTC)
+            return InventoryChange(
+                decision=str(change["decision"]),
+                reason=_text_or_none(change.get("reason")),
+                decided_by=_text_or_none(change.get("decided_by")),
+                decided_at=decided_at.astimezone(UTC) if decided_at is not None else None,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TransientError(f"the install record's answer is not in the expected shape: {exc}") from exc
+
     def get_regime(self) -> RegimeAnswer:
         body = self._json(self._call("GET", "/v1/regime"))
         try:
             return RegimeAnswer(str(body["regime"]), str(body.get("source", "")), body.get("effective_from"))
         except (KeyError, TypeError) as exc:
             raise TransientError(f"the regime answer is not in the expected shape: {exc}") from exc
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _item_results(body: Any, sent: int, what: str) -> list[ItemResult]:

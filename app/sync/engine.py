@@ -1,4 +1,5 @@
-"""One sync pass: recover, push visit records, push intents in batches, pull status, adopt the regime.
+"""One sync pass: recover, push visit records, push intents in batches, pull status, adopt the regime,
+send the journal, learn decisions on manual inventory changes.
 
 Durability rules (why the pass is shaped like this):
 
@@ -40,7 +41,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.domain.journal import LinkedEntry
-from app.store import journal_sync, outbox
+from app.store import inventory_decisions, journal_sync, outbox
 from app.sync.backoff import CAP_SECONDS, backoff_delay
 from app.sync.client import (
     AuthError,
@@ -62,6 +63,9 @@ STATUS_PAGE = 1000
 #: Journal entries per upload; one upload per pass (one more when the back office asks for a
 #: resend), after everything else, so the journal never holds up a Service Request.
 JOURNAL_BATCH = 500
+#: Visits asked about per pass (``GET /v1/installs/{id}`` each, oldest first) for the decision on
+#: their manual inventory change; a laptop has a handful, the cap keeps one pass short whatever.
+DECISIONS_PER_PASS = 50
 JOURNAL_ACKED = "journal_acked"
 JOURNAL_REPORTED = "journal_reported"
 
@@ -114,6 +118,8 @@ class SyncReport:
     journal_left: int = 0
     journal_intact: bool | None = None
     journal_problem: str | None = None
+    #: Decisions (approved or refused) on this laptop's manual inventory changes learnt this pass.
+    inventory_decisions: int = 0
 
     @property
     def ok(self) -> bool:
@@ -524,6 +530,32 @@ class _Pass:
             self.report.journal_sent += len(batch.entries)
             break
 
+    def learn_decisions(self) -> None:
+        """Ask the back office how each of this laptop's manual inventory changes was decided.
+
+        Only visits whose record it accepted and with no final decision kept yet, oldest first,
+        at most :data:`DECISIONS_PER_PASS`. An approval or a refusal is kept with its journal
+        entry in one transaction per visit; a pending one, an unknown record (404) or an answer
+        without the decision (an older back office) keeps nothing and is asked again next pass.
+        A network fault stops the step and reaches the report like any other: what was kept
+        stays kept, the rest is asked next pass.
+        """
+        with self.engine.connect() as conn:
+            waiting = inventory_decisions.awaiting(conn, DECISIONS_PER_PASS)
+        for visit_id in waiting:
+            if not self._time_left():
+                return
+            change = self.client.get_inventory_change(visit_id)
+            if change is None or change.decision not in inventory_decisions.FINAL_DECISIONS:
+                continue
+            decided_at = change.decided_at.isoformat(timespec="microseconds") if change.decided_at else None
+            with self.engine.begin() as conn:
+                kept = inventory_decisions.store_decision(
+                    conn, visit_id, change.decision, reason=change.reason, decided_by=change.decided_by,
+                    decided_at=decided_at, learned_at=_iso(),
+                )
+            self.report.inventory_decisions += kept
+
     def summarise(self) -> None:
         url = self.client.base_url
         if self.report.status == "ok":  # the back office took everything: any earlier wait is over
@@ -556,7 +588,9 @@ def sync_once(
     network or server faults: they are in the report; the intents stay queued.
     ``http_timeout`` (seconds) replaces the client's default of 30 s read / 5 s connect.
     ``push_journal``: send the audit journal's next entries at the end of a pass that reached
-    the back office without trouble (one upload; see :meth:`_Pass.push_journal`).
+    the back office without trouble (one upload; see :meth:`_Pass.push_journal`). Such a pass
+    then asks how this laptop's manual inventory changes were decided (see
+    :meth:`_Pass.learn_decisions`; no request when none waits).
     """
     started = time.monotonic()
     report = SyncReport(started_at=_iso())
@@ -617,6 +651,9 @@ def sync_once(
                     pass  # an older back office: the journal stays on the laptop, nothing is lost
                 except BatchTooLarge as exc:
                     report.errors.append(str(exc))
+            if report.status == "ok" and not step.asked_to_wait:
+                # After the journal: a record the back office cannot answer never holds the journal up.
+                step.learn_decisions()
         except AuthError as exc:
             report.status = "auth_failed"
             report.errors.append(str(exc))
@@ -651,8 +688,12 @@ def _message(report: SyncReport) -> str:
         return f"the back office is busy and asked HubCheck to wait {_span(report.retry_after)}{until}; " \
             f"{report.queued_left} requests stay queued and timed syncs try again then (Sync now tries at once)"
     if report.status == "ok":
+        decided = ""
+        if report.inventory_decisions:
+            changes = "change" if report.inventory_decisions == 1 else "changes"
+            decided = f"; the back office decided {report.inventory_decisions} manual inventory {changes}"
         return f"synced: {report.created} new, {report.replayed} already there, {report.rejected} rejected; " \
-            f"{report.queued_left} still queued"
+            f"{report.queued_left} still queued{decided}"
     if report.status == "auth_failed":
         return "the back office refused the token: check backoffice_token; nothing was lost, everything stays queued"
     if report.status == "offline":

@@ -24,6 +24,7 @@ from typing import Any
 from app.domain.catalogue import srv_name
 from app.services.context import AppContext
 from app.services.review.common import (
+    MANUAL_INVENTORY_CHANGE,
     SR_BY_RANK,
     SR_RANK,
     changed_device,
@@ -44,6 +45,7 @@ from app.services.review.contract import (
     ChainState,
     DashboardSummary,
     DayCount,
+    InventoryDecision,
     PendingApproval,
     ReviewDetail,
     ReviewError,
@@ -198,6 +200,7 @@ class LocalReviewSource:
             requests=requests,
             ppmid_scan_entry=scan_entry(meta.get("ppmid_scan_entry")),
             hub_scan_entry=scan_entry(meta.get("hub_scan_entry")),
+            inventory_change=_inventory_change(meta, found["inventory_decision"]),
         )
 
     def installers(self) -> list[str]:
@@ -242,7 +245,8 @@ class LocalReviewSource:
     def approvals(self) -> list[PendingApproval]:
         """The 8.4 remedies and manual inventory changes this laptop recorded that wait for the
         back office, oldest first; each names the device it would change (an 8.4's target is
-        the DCC's own address, so its DeviceID is read from the request's body)."""
+        the DCC's own address, so its DeviceID is read from the request's body). A manual
+        inventory change whose approval or refusal a sync brought back waits no more."""
         from app.store import review_repo
 
         with self._reading() as conn:
@@ -290,6 +294,23 @@ class LocalReviewSource:
             "approvals are decided at the back office, not on a laptop: "
             "open the review from the back office with an admin token"
         )
+
+
+def _inventory_change(meta: dict[str, Any], stored: Any) -> InventoryDecision | None:
+    """The visit's manual inventory change: the decision a sync brought back, else pending (the
+    laptop knows no other); None when the visit asked for none."""
+    detail = meta.get("remedy_detail")
+    if not (isinstance(detail, dict) and detail.get("kind") == MANUAL_INVENTORY_CHANGE
+            and detail.get("needs_approval") is True):
+        return None
+    if stored is None:
+        return InventoryDecision("pending")
+    return InventoryDecision(
+        decision=str(stored.decision),
+        decided_by=stored.decided_by,
+        decided_at=parse_instant(stored.decided_at) if stored.decided_at else None,
+        reason=stored.reason,
+    )
 
 
 def _hour(text: str) -> datetime:
