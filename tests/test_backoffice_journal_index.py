@@ -12,7 +12,8 @@ from app.backoffice.db import _alembic_config, current_revision, head_revision, 
 from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
 
 INDEX = "ix_bo_journal_entries_subject"
-#: The statement the review's detail runs (app/backoffice/review_query.py, _journal_hash).
+#: The lookup the review makes for a visit's audit hash (app/backoffice/review_query.py, _journal_hashes
+#: asks it for a page of records at once with ``subject IN (…)``).
 LOOKUP = ("SELECT entry_hash FROM bo_journal_entries WHERE subject = :s "
           "AND action IN ('install.recorded', 'install.aborted') ORDER BY id LIMIT 1")
 

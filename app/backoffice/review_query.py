@@ -295,55 +295,9 @@ def review_page(
 
 
 def review_detail(session: Session, record_id: str) -> ReviewDetail:
-    """Everything about one record: reasons with remedies, SR timelines, the job's personal data."""
-    record = session.scalar(select(InstallRecord).where(InstallRecord.install_id == record_id))
-    if record is None:
-        raise ReviewError(f"no install record {record_id} at the back office")
-    row = session.execute(select(*_ROW).where(InstallRecord.id == record.id)).one()
-    intents = list(
-        session.scalars(select(Intent).where(Intent.install_id == record_id).order_by(Intent.accepted_seq))
-    )
-    events: dict[int, list[SrEvent]] = defaultdict(list)
-    if intents:
-        for change in session.scalars(
-            select(StatusChange)
-            .where(StatusChange.intent_id.in_([i.id for i in intents]))
-            .order_by(StatusChange.seq)
-        ):
-            events[change.intent_id].append(SrEvent(change.changed_at, change.state, change.response_code, change.reason))
-    meta = dict(record.meta or {})
-    # A purged record shows no personal data, though a job pack still names its job.
-    job = {} if PURGED_KEY in meta else _job_facts(session, record.installer_id, record.job_ref)
-    return ReviewDetail(
-        row=_row(row),
-        meter=record.meter,
-        resulting_smets=meta.get("resulting_smets"),
-        reasons=reason_lines(r for r in record.reasons or [] if isinstance(r, dict)),
-        override_reason=record.override_reason,
-        abort_reason=meta.get("abort_reason"),
-        ppmid_scan=meta.get("ppmid_scan"),
-        hub_scan=meta.get("hub_scan"),
-        mpxn=job.get("mpxn"),
-        address=list(job.get("address") or []),
-        postcode=job.get("postcode"),
-        audit_hash=_journal_hash(session, record_id),
-        ppmid_scan_entry=scan_entry(meta.get("ppmid_scan_entry")),
-        hub_scan_entry=scan_entry(meta.get("hub_scan_entry")),
-        inventory_change=_inventory_decision(session.get(InstallApproval, record.id)),
-        requests=[
-            SrTimeline(
-                idempotency_key=i.idempotency_key,
-                srv=i.srv,
-                srv_name=srv_name(i.srv, str((i.meta or {}).get("kind", ""))),
-                target=i.target,
-                state=i.state,
-                request_id=i.request_id,
-                response_code=i.response_code,
-                events=events.get(i.id, []),
-            )
-            for i in intents
-        ],
-    )
+    """Everything about one record: reasons with remedies, SR timelines, the job's personal data
+    (none once the record is purged). One record is a page of one: :func:`review_details`."""
+    return review_details(session, [record_id])[0]
 
 
 #: Ids per ``IN`` list when reading records in bulk (SQLite's and PostgreSQL's limits are far above).
@@ -441,8 +395,9 @@ def _chunks(values: list[Any]) -> Iterator[list[Any]]:
 
 
 def _jobs_facts(session: Session, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], dict[str, Any]]:
-    """:func:`_job_facts` for each (installer, job) at once: the packs' job lists are read once,
-    and each pack is read and parsed at most once, only when a job's turn reaches it."""
+    """Each (installer, job)'s MPxN, address and postcode, from the newest job pack naming the
+    job (for that installer or for all) that parses and holds it. The packs' job lists are read
+    once, and each pack is read and parsed at most once, only when a job's turn reaches it."""
     from app.domain.jobpack import JobPackError, parse_job_pack_text
 
     if not wanted:
@@ -468,7 +423,7 @@ def _jobs_facts(session: Session, wanted: set[tuple[int, str]]) -> dict[tuple[in
                 parsed[pack_id] = None
             else:
                 found: dict[str, dict[str, Any]] = {}
-                for job in result.jobs:  # the first job of a reference, as _job_facts reads it
+                for job in result.jobs:  # a reference twice in one pack: its first job
                     found.setdefault(job.job_ref, {"mpxn": job.mpxn or None, "address": list(job.address_lines),
                                                    "postcode": job.postcode or None})
                 parsed[pack_id] = found
@@ -505,7 +460,8 @@ def _inventory_decisions(session: Session, row_ids: list[int]) -> dict[int, Inve
 
 
 def _journal_hashes(session: Session, record_ids: list[str]) -> dict[str, str | None]:
-    """:func:`_journal_hash` of each record at once (records whose journal was not synced have none)."""
+    """The hash of the laptop's journal entry that recorded each visit (its first
+    ``install.recorded`` or ``install.aborted`` entry), for those whose journal was synced."""
     from sqlalchemy import inspect, text
 
     if not record_ids or not inspect(session.get_bind()).has_table("bo_journal_entries"):
@@ -519,48 +475,9 @@ def _journal_hashes(session: Session, record_ids: list[str]) -> dict[str, str | 
             ).bindparams(bindparam("s", expanding=True)),
             {"s": chunk},
         )
-        for subject, entry_hash in rows:  # the first entry of each record, as _journal_hash reads it
+        for subject, entry_hash in rows:  # oldest first: keep each record's first entry
             out.setdefault(str(subject), str(entry_hash) if entry_hash is not None else None)
     return out
-
-
-def _job_facts(session: Session, installer_id: int, job_ref: str) -> dict[str, Any]:
-    """The job's MPxN and address from the newest job pack naming it (for this installer or all)."""
-    from app.domain.jobpack import JobPackError, parse_job_pack_text
-
-    packs = session.execute(
-        select(JobPack.id, JobPack.job_refs)
-        .where(or_(JobPack.installer_id == installer_id, JobPack.installer_id.is_(None)))
-        .order_by(JobPack.uploaded_at.desc(), JobPack.id.desc())
-    ).all()
-    for pack_id, refs in packs:
-        if job_ref not in (refs or []):
-            continue
-        content = session.scalar(select(JobPack.content).where(JobPack.id == pack_id))
-        try:
-            result = parse_job_pack_text(content or b"")
-        except JobPackError:
-            continue
-        for job in result.jobs:
-            if job.job_ref == job_ref:
-                return {"mpxn": job.mpxn or None, "address": list(job.address_lines), "postcode": job.postcode or None}
-    return {}
-
-
-def _journal_hash(session: Session, record_id: str) -> str | None:
-    """The hash of the laptop's journal entry that recorded this visit, when its journal was synced."""
-    from sqlalchemy import inspect, text
-
-    if not inspect(session.get_bind()).has_table("bo_journal_entries"):
-        return None
-    value = session.execute(
-        text(
-            "SELECT entry_hash FROM bo_journal_entries WHERE subject = :s "
-            "AND action IN ('install.recorded', 'install.aborted') ORDER BY id LIMIT 1"
-        ),
-        {"s": record_id},
-    ).scalar()
-    return str(value) if value is not None else None
 
 
 def review_installers(session: Session) -> list[str]:
