@@ -44,9 +44,7 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,6 +59,8 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from backoffice_server import serving  # noqa: E402  (beside this script)
 
 from app.backoffice.db import open_store  # noqa: E402
 from app.backoffice.schemas import IntentIn  # noqa: E402
@@ -85,12 +85,6 @@ REPLAY_SHARE = 0.10
 
 
 # --------------------------------------------------------------------------- set-up
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _device(n: int) -> DeviceId:
@@ -168,40 +162,6 @@ def issue_tokens(db_url: str, names: list[str]) -> dict[str, str]:
             return {name: create_token(session, name, utcnow()) for name in names}
     finally:
         store.dispose()
-
-
-@contextmanager
-def server(db_url: str, extra: list[str]) -> Iterator[str]:
-    port = _free_port()
-    env = dict(os.environ)
-    env.pop("HUBCHECK_BACKOFFICE_DB", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.backoffice.cli", "--db", db_url, "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", *extra],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"the back office exited early ({proc.returncode})")
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the back office did not start within 30 s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 # --------------------------------------------------------------------------- load
@@ -390,7 +350,7 @@ def run_database(kind: str, args: argparse.Namespace, templates: list[list[dict[
         overload_clients = args.clients * args.overload
         names = [f"installer-{n:03d}" for n in range(overload_clients)]
         tokens = issue_tokens(db_url, names)
-        with server(db_url, args.serve_arg) as url:
+        with serving(db_url, args.serve_arg) as url:
 
             def batch() -> list[dict[str, Any]]:
                 return fresh_batch(templates, args.visits_per_batch, rng)

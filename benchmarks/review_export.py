@@ -31,9 +31,7 @@ import csv
 import io
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,6 +48,8 @@ from sqlalchemy import select
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from backoffice_server import serving  # noqa: E402  (beside this script)
 
 from app.backoffice.db import open_store  # noqa: E402
 from app.backoffice.dccsim import DccSimulator, parse_rule  # noqa: E402
@@ -116,47 +116,6 @@ def database(kind: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def server(db_url: str) -> Iterator[str]:
-    """``hubcheck-backoffice serve`` on 127.0.0.1 in its own process, as a supplier runs it."""
-    port = _free_port()
-    env = dict(os.environ)
-    env.pop("HUBCHECK_BACKOFFICE_DB", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.backoffice.cli", "--db", db_url, "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"the back office exited early ({proc.returncode})")
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the back office did not start within 30 s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 def visits(count: int) -> list[dict[str, Any]]:
@@ -301,7 +260,7 @@ def run_database(kind: str, count: int, repeat: int, folder: Path) -> list[tuple
     rows: list[tuple[str, str, str, float, int]] = []
     with database(kind) as db_url:
         open_store(db_url).dispose()  # the schema, before the server opens it
-        with server(db_url) as url:
+        with serving(db_url) as url:
             t0 = time.perf_counter()
             fill(db_url, url, count)
             print(f"{kind}: {count:,} records filled in {time.perf_counter() - t0:.0f} s", flush=True)
