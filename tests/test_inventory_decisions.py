@@ -13,12 +13,13 @@ carries ``inventory_change``, ``null`` for an ordinary record.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ from app.services.context import AppContext
 from app.services.cpl_import import import_cpl
 from app.services.installs import RemedyKind
 from app.services.jobs_import import import_jobs_file
-from app.services.review.contract import InventoryDecision
+from app.services.review.contract import InventoryDecision, ReviewFilter
+from app.services.review.export import export_records
 from app.services.review.local import LocalReviewSource
 from app.services.review.remote import RemoteReviewSource
 from app.store import audit
@@ -247,6 +249,20 @@ def test_the_laptop_learns_each_decision_once_journals_it_and_stops_listing_it_a
             "refused", "pat.supervisor", at[second], REFUSAL_REASON)
         ids = [first, recorded.plain, second]
         assert source.details(ids) == [source.detail(i) for i in ids]
+        # The CSV says it in its last four columns, the reason scrubbed of personal data when redacted.
+        for redact in (False, True):
+            out = tmp_path / f"visits-{redact}.csv"
+            export_records(source, ReviewFilter(), "csv", redact, out)
+            with out.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.DictReader(handle)
+                assert list(reader.fieldnames or ())[-4:] == [
+                    "inventory_change", "inventory_change_by", "inventory_change_at", "inventory_change_reason"]
+                rows = {row["record_id"]: row for row in reader}
+            assert [rows[second][k] for k in ("inventory_change", "inventory_change_by", "inventory_change_reason")] \
+                == ["refused", "pat.supervisor", REFUSAL_REASON]
+            assert rows[second]["inventory_change_at"] == at[second].astimezone(UTC).isoformat(timespec="seconds")
+            assert rows[first]["inventory_change"] == "approved"
+            assert rows[recorded.plain]["inventory_change"] == rows[recorded.plain]["inventory_change_by"] == ""
         # … as the back office's review says it, from its database and over its routes.
         office = BackofficeDbReviewSource(store)
         remote = RemoteReviewSource(url, _token(store, "dana", analyst=True))

@@ -97,6 +97,9 @@ def redact_detail(detail: ReviewDetail) -> ReviewDetail:
         reasons=reasons,
         # ppmid_scan_entry / hub_scan_entry are kept by replace(): one of four fixed words, never
         # personal data, and the analyst needs them to see which device IDs were typed by hand.
+        # A manual inventory change's reason is a person's free text, scrubbed like the others.
+        inventory_change=replace(detail.inventory_change, reason=scrub_text(detail.inventory_change.reason, known))
+        if detail.inventory_change is not None else None,
     )
 
 

@@ -57,6 +57,10 @@ COLUMNS: tuple[str, ...] = (
     "hub_scan",
     "ppmid_scan_entry",
     "hub_scan_entry",
+    "inventory_change",
+    "inventory_change_by",
+    "inventory_change_at",
+    "inventory_change_reason",
 )
 
 ENCODING = "utf-8-sig"
@@ -115,8 +119,25 @@ def csv_row(detail: ReviewDetail, *, redacted: bool) -> list[str]:
         "hub_scan": detail.hub_scan or "",
         "ppmid_scan_entry": detail.ppmid_scan_entry or "",
         "hub_scan_entry": detail.hub_scan_entry or "",
+        **_inventory_cells(detail),
     }
     return [guard_cell(values[column]) for column in COLUMNS]
+
+
+def _inventory_cells(detail: ReviewDetail) -> dict[str, str]:
+    """A manual inventory change's decision (pending, approved, refused), who made it, when and
+    why; all empty for a visit that asked for none or whose decision this source does not know."""
+    change = detail.inventory_change
+    if change is None:
+        return {"inventory_change": "", "inventory_change_by": "", "inventory_change_at": "",
+                "inventory_change_reason": ""}
+    return {
+        "inventory_change": change.decision,
+        "inventory_change_by": change.decided_by or "",
+        "inventory_change_at": change.decided_at.astimezone(UTC).isoformat(timespec="seconds")
+        if change.decided_at is not None else "",
+        "inventory_change_reason": change.reason or "",
+    }
 
 
 def write_csv(details: Iterable[ReviewDetail], path: Path, *, redacted: bool) -> int:
