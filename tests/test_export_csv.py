@@ -210,3 +210,26 @@ def test_scrub_text_finds_the_records_values_and_their_shapes() -> None:
     # HubCheck's own reason texts keep their firmware versions: only the record's values go
     reason = "firmware 00020002 is not on the CPL for Testville"
     assert scrub_text(reason, known, shapes=False) == f"firmware 00020002 is not on the CPL for {REDACTED}"
+
+
+def test_a_redacted_export_scrubs_personal_data_from_an_inventory_change_reason(
+    laptop: tuple[LocalReviewSource, list[Visit]],
+) -> None:
+    """An admin's reason for deciding a manual inventory change is free text: a redacted export
+    scrubs the record's own MPxN and postcode from it, as from an override reason."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from app.services.review.contract import InventoryDecision
+    from app.services.review.export import redact_detail
+
+    source, visits = laptop
+    visit = visits[1]
+    detail = source.detail(visit.record_id)
+    assert detail.mpxn == visit.mpxn and detail.postcode == visit.postcode
+    decided = InventoryDecision("refused", "pat.supervisor", datetime(2026, 12, 1, 9, tzinfo=UTC),
+                                f"customer at {visit.postcode} (MPAN {visit.mpxn}) refused access")
+    redacted = redact_detail(replace(detail, inventory_change=decided)).inventory_change
+    assert redacted is not None and (redacted.decision, redacted.decided_by) == ("refused", "pat.supervisor")
+    assert visit.mpxn not in (redacted.reason or "") and visit.postcode not in (redacted.reason or "")
+    assert REDACTED in (redacted.reason or "") and "refused access" in (redacted.reason or "")
