@@ -1,5 +1,6 @@
-"""One visit in full: the verdict and its reasons with remedies, both scans, the override (and
-the decision on a manual inventory change asked for instead of an 8.4), the customer's MPxN and address, and each Service Request's timeline with the DCC's code.
+"""One visit in full: the verdict and its reasons with remedies, both scans and how each was
+entered, the override (and the decision on a manual inventory change asked for instead of an
+8.4), the customer's MPxN and address, and each Service Request's timeline with the DCC's code.
 
 Read-only text in a browser widget: an analyst copies a request ID or a reason into an
 email, and long timelines scroll. Every value from the record is escaped (a label's text
@@ -9,12 +10,12 @@ selection changed meanwhile makes the answer stale and it is dropped.
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
+from app.domain.catalogue import fill
 from app.services.review.contract import InventoryDecision, ReviewDetail, ReviewRow, ReviewSource, SrTimeline
 from app.ui.levels import Look, level_look, severity_look
 from app.ui.review.errors import explain
@@ -46,20 +47,13 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate(_C, text)
 
 
-def _fill(template: str, *values: str) -> str:
-    """``template`` with %1, %2… replaced by ``values`` in one pass (a value that itself holds
-    "%2" stays as it is)."""
-    return re.sub(r"%(\d)", lambda m: values[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(values)
-                  else m.group(0), template)
-
-
 def _change_html(change: InventoryDecision) -> str:
     """The decision on the visit's manual inventory change: who, when and why, or that it waits."""
     template = CHANGE_WORDS.get((change.decision, bool(change.reason)))
     if template is None:
         return escape(_tr("Waiting for a decision at the back office"))
-    return escape(_fill(_tr(str(template)), change.decided_by or "—", _local(change.decided_at) or "—",
-                        change.reason or ""))
+    return escape(fill(_tr(str(template)), change.decided_by or "—", _local(change.decided_at) or "—",
+                       change.reason or ""))
 
 
 def _local(at: object) -> str:
