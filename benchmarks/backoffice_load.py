@@ -49,8 +49,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +59,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from backoffice_server import serving  # noqa: E402  (beside this script)
+from backoffice_server import database, serving  # noqa: E402  (beside this script)
 
 from app.backoffice.db import open_store  # noqa: E402
 from app.backoffice.schemas import IntentIn  # noqa: E402
@@ -128,31 +127,6 @@ def fresh_batch(templates: list[list[dict[str, Any]]], visits: int, rng: random.
                 new["depends_on"] = [renamed.get(k, k) for k in new["depends_on"]]
             batch.append(new)
     return batch
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    """An empty database of that kind for one run; removed afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="hubcheck-bench-load-") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'backoffice.db'}"
-        return
-    from sqlalchemy import create_engine, make_url, text
-
-    base = os.environ.get("HUBCHECK_TEST_PG_URL")
-    if not base:
-        raise SystemExit('PostgreSQL: run eval "$(bash scripts/ci-postgres.sh)" first (sets HUBCHECK_TEST_PG_URL)')
-    schema = f"bo_load_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def issue_tokens(db_url: str, names: list[str]) -> dict[str, str]:
@@ -345,7 +319,7 @@ def ms(value: float) -> str:
 
 def run_database(kind: str, args: argparse.Namespace, templates: list[list[dict[str, Any]]]) -> dict[str, Any]:
     rng = random.Random(12)
-    with database(kind) as db_url:
+    with database(kind, "load") as db_url:
         open_store(db_url).dispose()
         overload_clients = args.clients * args.overload
         names = [f"installer-{n:03d}" for n in range(overload_clients)]

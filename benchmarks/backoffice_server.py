@@ -1,4 +1,5 @@
-"""``hubcheck-backoffice serve`` on 127.0.0.1 in its own process, for the back-office benchmarks.
+"""A back office for the benchmarks: an empty database of either kind, and ``hubcheck-backoffice
+serve`` on 127.0.0.1 in its own process.
 
 The benchmarks measure the service as a supplier runs it: the real command line, its own
 process, its own connection pool. Imported by the scripts beside it (``python
@@ -11,7 +12,9 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +22,32 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def database(kind: str, label: str) -> Iterator[str]:
+    """An empty database of that kind for one run, removed afterwards; its URL. PostgreSQL: a
+    throw-away schema (``bo_<label>_…``) in the server ``scripts/ci-postgres.sh`` starts."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"hubcheck-bench-{label}-") as tmp:
+            yield f"sqlite:///{Path(tmp) / 'backoffice.db'}"
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    base = os.environ.get("HUBCHECK_TEST_PG_URL")
+    if not base:
+        raise SystemExit('PostgreSQL: run eval "$(bash scripts/ci-postgres.sh)" first (sets HUBCHECK_TEST_PG_URL)')
+    schema = f"bo_{label}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def free_port() -> int:

@@ -37,8 +37,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ from sqlalchemy import select
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from backoffice_server import serving  # noqa: E402  (beside this script)
+from backoffice_server import database, serving  # noqa: E402  (beside this script)
 
 from app.backoffice.db import open_store  # noqa: E402
 from app.backoffice.dccsim import DccSimulator, parse_rule  # noqa: E402
@@ -91,31 +90,6 @@ class DbPerRecord(BackofficeDbReviewSource):
 
 
 # --------------------------------------------------------------------------- a back office
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    """An empty database of that kind for one run; removed afterwards (as benchmarks/backoffice_load.py)."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="hubcheck-bench-export-") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'backoffice.db'}"
-        return
-    from sqlalchemy import create_engine, make_url, text
-
-    base = os.environ.get("HUBCHECK_TEST_PG_URL")
-    if not base:
-        raise SystemExit('PostgreSQL: run eval "$(bash scripts/ci-postgres.sh)" first (sets HUBCHECK_TEST_PG_URL)')
-    schema = f"bo_export_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def visits(count: int) -> list[dict[str, Any]]:
@@ -258,7 +232,7 @@ def what_was_exported(data: bytes) -> str:
 
 def run_database(kind: str, count: int, repeat: int, folder: Path) -> list[tuple[str, str, str, float, int]]:
     rows: list[tuple[str, str, str, float, int]] = []
-    with database(kind) as db_url:
+    with database(kind, "export") as db_url:
         open_store(db_url).dispose()  # the schema, before the server opens it
         with serving(db_url) as url:
             t0 = time.perf_counter()
