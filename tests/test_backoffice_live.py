@@ -41,8 +41,16 @@ def free_port() -> int:
 @contextmanager
 def app_in_thread(store: Store, log_level: str = "warning") -> Iterator[str]:
     """uvicorn serving ``create_app(store)`` in a thread on 127.0.0.1; stopped on exit."""
+    with serving_app(create_app(store), log_level) as url:
+        yield url
+
+
+@contextmanager
+def serving_app(app: Any, log_level: str = "warning") -> Iterator[str]:
+    """uvicorn serving any ASGI ``app`` (the back office, or it behind a test's own middleware)
+    in a thread on 127.0.0.1; its base URL, stopped on exit."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level=log_level))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

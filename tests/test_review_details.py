@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import json
 import random
-import threading
-import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import event, select, update
 
 from app.backoffice.cli import main as backoffice_main
@@ -40,7 +37,7 @@ from app.services.review.local import LocalReviewSource
 from app.services.review.remote import RemoteReviewSource
 from tests.export_helpers import SAMPLE, Visit, laptop_with_visits
 from tests.review_helpers import SeedVisit
-from tests.test_backoffice_live import app_in_thread, free_port
+from tests.test_backoffice_live import app_in_thread, serving_app
 from tests.test_backoffice_support import *  # noqa: F403  (the fixtures)
 from tests.test_backoffice_support import TestClient, bearer, sync_laptop_copy
 from tests.test_review_api import _token, backoffice_seed, load
@@ -259,22 +256,9 @@ class Counting:
         return sum(1 for m, path in self.seen if m == method and path.startswith(prefix))
 
 
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """uvicorn serving ``app`` in a thread on 127.0.0.1 (as ``app_in_thread`` serves the back office)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+def serving(app: Any) -> AbstractContextManager[str]:
+    """uvicorn serving ``app`` in a thread on 127.0.0.1 (the back office behind a counting layer)."""
+    return serving_app(app)
 
 
 def test_the_remote_source_asks_once_per_500_records(filled: Filled) -> None:
